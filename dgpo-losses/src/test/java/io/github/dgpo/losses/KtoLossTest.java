@@ -1,0 +1,106 @@
+package io.github.dgpo.losses;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.github.dgpo.core.OfflineEngine;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** KTO's reference point and its unpaired form. */
+class KtoLossTest {
+
+    private static NDManager manager;
+
+    @BeforeAll
+    static void open() {
+        manager = OfflineEngine.newManager();
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private static KtoLoss kto(Map<String, ?> params) {
+        return (KtoLoss) PreferenceLosses.create("kto", params);
+    }
+
+    @Test
+    void z0IsThePositivePartOfTheMismatchedMeanLogRatio() {
+        NDArray mis = manager.create(new double[] {-10, -20, -30});
+        NDArray ref = manager.create(new double[] {-12, -21, -30});
+        assertEquals(1.0, kto(Map.of()).referencePoint(3, mis, ref), 1e-15); // mean(2, 1, 0)
+        assertEquals(0.0, kto(Map.of()).referencePoint(3, ref, mis), 0.0); // mean < 0 -> 0
+    }
+
+    @Test
+    void batchOfOneUsesZeroAndGivenZ0SkipsMismatchedPasses() {
+        assertEquals(0.0, kto(Map.of()).referencePoint(1, null, null));
+        assertTrue(kto(Map.of()).needsMismatchedPairs());
+        assertFalse(kto(Map.of("z0", 0)).needsMismatchedPairs());
+        assertEquals(0.0, kto(Map.of("z0", 0)).referencePoint(8, null, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kto(Map.of()).referencePoint(4, null, null));
+        assertEquals("kto needs mismatched-pair log-probabilities to estimate z0 for a batch of 4; give them or set z0", e.getMessage());
+    }
+
+    @Test
+    void estimatedZ0EntersTheLoss() {
+        Points p = Points.random(new Random(11), 8);
+        LossOutput estimated = kto(Map.of()).compute(p.toLogps(manager, null, null));
+        double z0 = estimated.metrics().get("kl");
+        LossOutput given = kto(Map.of("z0", z0)).compute(p.toLogps(manager, null, null));
+        assertEquals(given.loss().getDouble(), estimated.loss().getDouble(), 1e-15);
+        double expected = 0;
+        for (int i = 0; i < 8; i++) {
+            expected += (p.mis[i] - p.misRef[i]) / 8;
+        }
+        assertEquals(Math.max(0, expected), z0, 1e-9);
+    }
+
+    /**
+     * The unpaired form on desirable and undesirable examples: its loss is the paired loss's
+     * chosen or rejected term, and autograd equals its closed-form gradients.
+     */
+    @Test
+    void unpairedFormMatchesPairedTermsAndItsGradients() {
+        double[] sums = {-10, -20, -3, -50};
+        double[] refs = {-12, -18, -4, -45};
+        boolean[] good = {true, false, true, false};
+        KtoLoss loss = kto(Map.of("z0", 0.5, "beta", 0.1, "lambda_w", 1.5, "lambda_l", 0.7));
+        try (NDManager m = manager.newSubManager()) {
+            NDArray s = m.create(sums);
+            s.setRequiresGradient(true);
+            LossOutput out;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                out = loss.computeUnpaired(new UnpairedLogps(s, m.create(refs), m.create(good), null, null));
+                gc.backward(out.perPair().sum());
+            }
+            double[] grad = s.getGradient().toDoubleArray();
+            double[] dw = out.dW().toDoubleArray();
+            double[] dl = out.dL().toDoubleArray();
+            double[] per = out.perPair().toDoubleArray();
+            for (int i = 0; i < 4; i++) {
+                double r = sums[i] - refs[i];
+                double expectedLoss = good[i] ? 1.5 * (1 - sig(0.1 * (r - 0.5))) : 0.7 * (1 - sig(0.1 * (0.5 - r)));
+                assertEquals(expectedLoss, per[i], 1e-12);
+                assertEquals(good[i] ? -grad[i] : grad[i], good[i] ? dw[i] : dl[i], 1e-12);
+                assertEquals(0.0, good[i] ? dl[i] : dw[i]);
+            }
+            assertEquals(2.0, out.metrics().get("count/desirable"));
+        }
+    }
+
+    private static double sig(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+}

@@ -1,0 +1,168 @@
+package io.github.dgpo.losses;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.OfflineEngine;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Loss values, {@code d_w} and {@code d_l} at points derived by hand (each test's javadoc
+ * gives the derivation; {@code ln 2 = 0.6931471805599453}). Sums, counts and references are
+ * given in the order {@code S_w, S_l, n_w, n_l, R_w, R_l}.
+ */
+class LossValuesTest {
+
+    private static final double LN2 = Math.log(2);
+    private static NDManager manager;
+
+    @BeforeAll
+    static void open() {
+        manager = OfflineEngine.newManager();
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    /** Evaluates one pair: {loss, d_w, d_l, z}. */
+    private static double[] at(String loss, Map<String, ?> params, double sw, double sl, int nw, int nl, double rw, double rl) {
+        Points p = new Points(
+                new double[] {sw}, new double[] {sl}, new double[] {nw}, new double[] {nl},
+                new double[] {rw}, new double[] {rl}, null, null);
+        try (NDManager sub = manager.newSubManager()) {
+            LossOutput out = PreferenceLosses.create(loss, params).compute(new PairLogps(
+                    sub.create(p.sw), sub.create(p.sl), sub.create(p.nw), sub.create(p.nl),
+                    sub.create(p.rw), sub.create(p.rl), null, null));
+            return new double[] {out.perPair().getDouble(0), out.dW().getDouble(0), out.dL().getDouble(0), out.margins().getDouble(0)};
+        }
+    }
+
+    private static void assertValues(double[] actual, double loss, double dW, double dL) {
+        assertEquals(loss, actual[0], 1e-12, "loss");
+        assertEquals(dW, actual[1], 1e-12, "d_w");
+        assertEquals(dL, actual[2], 1e-12, "d_l");
+    }
+
+    /**
+     * DPO, β = 0.01. (1) S = (-10, -20), R = (-12, -18): z = 0.01((-10+12) - (-20+18)) = 0.04,
+     * L = ln(1 + e^-0.04) = 0.673347167228034, s = σ(-0.04) = 0.490001333120035, d = βs =
+     * 0.004900013331200. (2) Policy equal to reference: z = 0, L = ln 2, d = β/2 = 0.005.
+     */
+    @Test
+    void dpo() {
+        assertValues(at("dpo", Map.of(), -10, -20, 3, 4, -12, -18), 0.673347167228034, 0.004900013331200346, 0.004900013331200346);
+        assertValues(at("dpo", Map.of(), -7, -9, 3, 4, -7, -9), LN2, 0.005, 0.005);
+    }
+
+    /**
+     * DPO with label smoothing ε = 0.1 at z = 0: L = -(0.9 + 0.1) ln σ(0) = ln 2 and d = β(0.9·½ -
+     * 0.1·½) = 0.01·0.4 = 0.004.
+     */
+    @Test
+    void dpoLabelSmoothing() {
+        assertValues(at("dpo", Map.of("label_smoothing", 0.1), -7, -9, 3, 4, -7, -9), LN2, 0.004, 0.004);
+    }
+
+    /**
+     * IPO, τ = 0.5 so 1/(2τ) = 1, on averages. (1) Policy = reference: z = 0, L = (0 - 1)² = 1,
+     * d = -2(0 - 1) = 2 on the averages, so d_w = 2/n_w = 2/4 = 0.5 and d_l = 2/n_l = 2/8 =
+     * 0.25 on the sums. (2) A = (-2, -3), A_ref = (-2.5, -2.8) with n = 10: z = 0.5 - (-0.2) =
+     * 0.7, L = (-0.3)² = 0.09, d = 0.6/10 = 0.06.
+     */
+    @Test
+    void ipo() {
+        assertValues(at("ipo", Map.of(), -8, -16, 4, 8, -8, -16), 1, 0.5, 0.25);
+        assertValues(at("ipo", Map.of(), -20, -30, 10, 10, -25, -28), 0.09, 0.06, 0.06);
+    }
+
+    /**
+     * CPO, β = 0.01, α = 1. (1) S_w = S_l = -10, n_w = 5: z = 0, L = ln 2 - (-10/5) = ln 2 + 2,
+     * d_w = β/2 + α/n_w = 0.005 + 0.2 = 0.205, d_l = 0.005. (2) S = (-10, -20), n_w = 5: z = 0.1,
+     * L = ln(1 + e^-0.1) + 2 = 2.644396660073571, s = σ(-0.1) = 0.475020812521060, d_w =
+     * 0.00475020812521060 + 0.2, d_l = 0.00475020812521060.
+     */
+    @Test
+    void cpo() {
+        assertValues(at("cpo", Map.of(), -10, -10, 5, 7, 0, 0), LN2 + 2, 0.205, 0.005);
+        assertValues(at("cpo", Map.of(), -10, -20, 5, 7, 0, 0), 2.644396660073571, 0.2047502081252106, 0.0047502081252106);
+    }
+
+    /**
+     * KTO, β = 0.01, λ_w = λ_l = 1. (1) z0 = 0 and policy = reference: u_w = u_l = 0, L = ½ + ½ =
+     * 1, d = λβσ(0)(1 - σ(0)) = 0.01/4 = 0.0025. (2) z0 = 0.5, S = (-10, -20), R = (-12, -18): u_w
+     * = 0.01(2 - 0.5) = 0.015, u_l = 0.01(0.5 + 2) = 0.025, L = (1 - σ(0.015)) + (1 - σ(0.025)) =
+     * 0.496250070 + 0.493750326 = 0.990000396, d_w = 0.01σ(0.015)σ(-0.015) =
+     * 0.002499859380273, d_l = 0.01σ(0.025)σ(-0.025) = 0.002499609415687.
+     */
+    @Test
+    void kto() {
+        assertValues(at("kto", Map.of("z0", 0), -7, -9, 3, 4, -7, -9), 1, 0.0025, 0.0025);
+        assertValues(at("kto", Map.of("z0", 0.5), -10, -20, 3, 4, -12, -18), 0.9900003958114076, 0.002499859380273269, 0.0024996094156865016);
+    }
+
+    /**
+     * RRHF, λ = 1, on averages. (1) A = (-1, -2), n = (2, 3): z = 1 > 0, L = 0 - (-1) = 1, d_w =
+     * (0 + 1)/2 = 0.5, d_l = 0. (2) A = (-3, -1), n = (1, 1): z = -2, L = 2 + 3 = 5, d_w = 1 + 1 =
+     * 2, d_l = 1.
+     */
+    @Test
+    void rrhf() {
+        assertValues(at("rrhf", Map.of(), -2, -6, 2, 3, 0, 0), 1, 0.5, 0);
+        assertValues(at("rrhf", Map.of(), -3, -1, 1, 1, 0, 0), 5, 2, 1);
+    }
+
+    /**
+     * SLiC-HF, δ = β = λ = 1. (1) S = (-10, -10.5), n_w = 4: z = 0.5 &lt; 1, L = 0.5 + 10/4 = 3,
+     * d_w = 1 + 1/4 = 1.25, d_l = 1. (2) S = (-5, -20), n_w = 5: z = 15 ≥ 1, L = 0 + 1 = 1, d_w =
+     * 1/5, d_l = 0.
+     */
+    @Test
+    void slicHf() {
+        assertValues(at("slic-hf", Map.of(), -10, -10.5, 4, 6, 0, 0), 3, 1.25, 1);
+        assertValues(at("slic-hf", Map.of(), -5, -20, 5, 6, 0, 0), 1, 0.2, 0);
+    }
+
+    /**
+     * ORPO, λ = 1, on averages. (1) A_w = A_l = -ln 2, so e^A = ½ and lo(A) = -ln 2 - ln ½ = 0: z
+     * = 0, L = ln 2 + ln 2, d_w = 1 + ½/½ = 2 and d_l = 1 on the averages (n = 1). (2) A = (-0.5,
+     * -1), n = 1: lo(-0.5) = -0.5 - ln(1 - e^-0.5) = 0.432752129, lo(-1) = -1 - ln(1 - e^-1) =
+     * -0.541324855, z = 0.974076984, L = 0.5 + ln(1 + e^-z) = 0.820299785, s = 0.274150079, d_w =
+     * 1 + s/(1 - e^-0.5) = 1.696543774, d_l = s/(1 - e^-1) = 0.433570171.
+     */
+    @Test
+    void orpo() {
+        assertValues(at("orpo", Map.of(), -LN2, -LN2, 1, 1, 0, 0), 2 * LN2, 2, 1);
+        assertValues(at("orpo", Map.of(), -0.5, -1, 1, 1, 0, 0), 0.8202997852375364, 1.696543773553064, 0.4335701714386563);
+    }
+
+    /**
+     * SimPO, β = 2.5, γ = 1, on averages. (1) A_w - A_l = 0.4: z = 1 - 1 = 0, L = ln 2, d = β/2 =
+     * 1.25 on the averages, 1.25/2 on the sums with n = 2. (2) A = (-0.8, -1.6), n = 1: z = 2 - 1
+     * = 1, L = ln(1 + e^-1) = 0.313261687518223, d = 2.5σ(-1) = 0.672353553424988.
+     */
+    @Test
+    void simpo() {
+        assertValues(at("simpo", Map.of(), -1.2, -2.0, 2, 2, 0, 0), LN2, 0.625, 0.625);
+        assertValues(at("simpo", Map.of(), -0.8, -1.6, 1, 1, 0, 0), 0.31326168751822286, 0.6723535534249878, 0.6723535534249878);
+    }
+
+    /**
+     * DGPO, β = 2.5, averages. (1) a = b = -1: z = 0, L = ln 2, s = ½, d_w = 2.5·½·(1·e^-1 + e^-1)
+     * = 2.5e^-1 = 0.919698602928606 = d_l. (2) a = -0.5, b = -1: W = e^-0.5 + e^-1 = 0.974410101, z =
+     * 2.5·W·0.5 = 1.218012626, L = ln(1 + e^-z) = 0.259141757, s = 0.228264, d_w = βs(1.5e^-0.5 +
+     * e^-1) = 0.729189749, d_l = βs(W - 0.5e^-1) = 0.451134055; the paper's Eq. 13 ratio there is
+     * (0.5e^-0.5 + e^-1)/(0·e^-1 + e^-0.5) = 1.106530660, while the exact ratio is 1.616328.
+     */
+    @Test
+    void dgpo() {
+        double e1 = Math.exp(-1);
+        assertValues(at("dgpo", Map.of(), -3, -5, 3, 5, 0, 0), LN2, 2.5 * e1 / 3, 2.5 * e1 / 5);
+        assertValues(at("dgpo", Map.of(), -0.5, -1, 1, 1, 0, 0), 0.2591417570447424, 0.7291897490116398, 0.45113405513079036);
+        assertEquals(1.1065306597126334, DgpoLoss.paperRatio(-0.5, -1), 1e-12);
+    }
+}
