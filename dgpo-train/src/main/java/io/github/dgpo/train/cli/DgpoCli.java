@@ -1,0 +1,91 @@
+package io.github.dgpo.train.cli;
+
+import io.github.dgpo.core.OfflineEngine;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code dgpo} command line: {@code java -jar dgpo.jar <command>}. */
+@Command(
+        name = "dgpo",
+        mixinStandardHelpOptions = true,
+        versionProvider = DgpoCli.Version.class,
+        description = "Preference alignment of language models on DJL (DGPO and the margin-based family).",
+        subcommands = {MarginCommand.class})
+public final class DgpoCli implements Runnable {
+
+    /** Exit code of a run refused for its input. */
+    public static final int USER_ERROR = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * Runs the CLI and exits with its code.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /**
+     * Runs the CLI in this JVM (tests call this).
+     *
+     * @param args the command line
+     * @return the exit code
+     */
+    public static int execute(String... args) {
+        return execute(
+                new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
+                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true),
+                args);
+    }
+
+    /**
+     * Runs the CLI with the given output and error writers.
+     *
+     * @param out standard output
+     * @param err standard error
+     * @param args the command line
+     * @return the exit code
+     */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        OfflineEngine.configure();
+        CommandLine cli = new CommandLine(new DgpoCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(
+                (e, commandLine, parseResult) -> {
+                    PrintWriter errors = commandLine.getErr();
+                    if (e instanceof UserInputException || e instanceof IllegalArgumentException) {
+                        errors.println("error: " + e.getMessage());
+                        errors.flush();
+                        return USER_ERROR;
+                    }
+                    throw e;
+                });
+        try {
+            return cli.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** Reports the project version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = DgpoCli.class.getPackage().getImplementationVersion();
+            return new String[] {"dgpo " + (v == null ? "(development)" : v)};
+        }
+    }
+}

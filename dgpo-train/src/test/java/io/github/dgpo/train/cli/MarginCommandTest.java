@@ -1,0 +1,187 @@
+package io.github.dgpo.train.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.losses.DgpoLoss;
+import io.github.dgpo.losses.PreferenceLosses;
+import io.github.dgpo.train.plot.MarginHeatmap;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code dgpo margin}: values against an independent computation, and every input error. */
+class MarginCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = DgpoCli.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path input(String... lines) throws Exception {
+        Path p = dir.resolve("pairs.jsonl");
+        Files.write(p, List.of(lines), StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private static double logOnePlusExp(double x) {
+        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    /** DPO, β = 0.1, computed here in plain double arithmetic from the spec's formulas. */
+    @Test
+    void dpoLinesCarryLossGradientsAndMarginComputedIndependently() throws Exception {
+        Path in = input(
+                "{\"id\": 7, \"chosen_logp_sum\": -12.5, \"rejected_logp_sum\": -20, \"chosen_tokens\": 10, \"rejected_tokens\": 12,"
+                        + " \"ref_chosen_logp_sum\": -13, \"ref_rejected_logp_sum\": -19}",
+                "",
+                "{\"chosen_logp_sum\": -3, \"rejected_logp_sum\": -2, \"chosen_tokens\": 3, \"rejected_tokens\": 2,"
+                        + " \"ref_chosen_logp_sum\": -3, \"ref_rejected_logp_sum\": -2.5}");
+        Path out = dir.resolve("out.jsonl");
+        Run r = run("margin", "--loss", "dpo", "--param", "beta=0.1", "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(2, lines.size());
+        double[][] expected = {{-12.5, -20, -13, -19}, {-3, -2, -3, -2.5}};
+        for (int i = 0; i < 2; i++) {
+            JsonNode o = JSON.readTree(lines.get(i));
+            double[] e = expected[i];
+            double z = 0.1 * ((e[0] - e[2]) - (e[1] - e[3]));
+            double s = 1 / (1 + Math.exp(z));
+            assertEquals(logOnePlusExp(-z), o.get("loss").asDouble(), 1e-12);
+            assertEquals(0.1 * s, o.get("d_w").asDouble(), 1e-12);
+            assertEquals(0.1 * s, o.get("d_l").asDouble(), 1e-12);
+            assertEquals(z, o.get("margin").asDouble(), 1e-12);
+            assertEquals(e[0], o.get("chosen_logp_sum").asDouble());
+        }
+        assertEquals(7, JSON.readTree(lines.get(0)).get("id").asInt(), "input fields are kept");
+        assertTrue(lines.get(0).startsWith("{\"id\":7,\"chosen_logp_sum\""), "input field order is kept");
+    }
+
+    /** DGPO on averages (β = 2.5) to stdout; d_w is with respect to the sum, so divided by n. */
+    @Test
+    void dgpoToStdoutNeedsNoReference() throws Exception {
+        Path in = input("{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -4, \"chosen_tokens\": 2, \"rejected_tokens\": 4}");
+        Run r = run("margin", "--loss", "dgpo", "--input", in.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode o = JSON.readTree(r.out().strip());
+        double a = -0.5;
+        double b = -1;
+        double z = 2.5 * (Math.exp(a) + Math.exp(b)) * (a - b);
+        double s = 1 / (1 + Math.exp(z));
+        assertEquals(logOnePlusExp(-z), o.get("loss").asDouble(), 1e-12);
+        assertEquals(2.5 * s * ((a - b + 1) * Math.exp(a) + Math.exp(b)) / 2, o.get("d_w").asDouble(), 1e-12);
+        assertEquals(2.5 * s * (Math.exp(a) + Math.exp(b) - (a - b) * Math.exp(b)) / 4, o.get("d_l").asDouble(), 1e-12);
+    }
+
+    @Test
+    void ktoTakesZ0AsAParam() throws Exception {
+        Path in = input("{\"chosen_logp_sum\": -10, \"rejected_logp_sum\": -20, \"chosen_tokens\": 3, \"rejected_tokens\": 4,"
+                + " \"ref_chosen_logp_sum\": -12, \"ref_rejected_logp_sum\": -18}");
+        Run r = run("margin", "--loss", "kto", "--param", "z0=0.5", "--input", in.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(0.9900003958114076, JSON.readTree(r.out().strip()).get("loss").asDouble(), 1e-12);
+        Run noZ0 = run("margin", "--loss", "kto", "--input", in.toString());
+        assertEquals(0, noZ0.code());
+        assertTrue(noZ0.err().contains("using z0 = 0"), noZ0.err());
+    }
+
+    @Test
+    void everyBadLineNamesItsLineAndFieldAndLeavesNoOutput() throws Exception {
+        String ok = "{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}";
+        Map<String, String> cases = Map.of(
+                "{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1",
+                "pairs.jsonl:3: malformed JSON",
+                "{\"chosen_logp_sum\": -1, \"chosen_tokens\": 1, \"rejected_tokens\": 1}",
+                "pairs.jsonl:3: field 'rejected_logp_sum' is missing",
+                "{\"chosen_logp_sum\": NaN, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}",
+                "pairs.jsonl:3: field 'chosen_logp_sum' is not finite (NaN)",
+                "{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -1e999, \"chosen_tokens\": 1, \"rejected_tokens\": 1}",
+                "pairs.jsonl:3: field 'rejected_logp_sum' is not finite",
+                "{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 0, \"rejected_tokens\": 1}",
+                "pairs.jsonl:3: field 'chosen_tokens' must be a whole number >= 1, got 0",
+                "{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1.5}",
+                "pairs.jsonl:3: field 'rejected_tokens' must be a whole number >= 1, got 1.5",
+                "{\"chosen_logp_sum\": \"-1\", \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}",
+                "pairs.jsonl:3: field 'chosen_logp_sum' must be a number, got \"-1\"",
+                "{\"chosen_logp_sum\": 0.5, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}",
+                "pairs.jsonl:3: field 'chosen_logp_sum' is a log-probability sum and must be <= 0, got 0.5",
+                "[1, 2]",
+                "pairs.jsonl:3: expected a JSON object, got array");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Path in = input(ok, ok, c.getKey(), ok);
+            Path out = dir.resolve("out.jsonl");
+            Files.deleteIfExists(out);
+            Run r = run("margin", "--loss", "simpo", "--input", in.toString(), "--output", out.toString());
+            assertEquals(DgpoCli.USER_ERROR, r.code(), c.getKey());
+            assertTrue(r.err().contains(c.getValue()), () -> "expected '" + c.getValue() + "' in: " + r.err());
+            assertFalse(Files.exists(out), "a failed run must leave no output file");
+            try (var files = Files.list(dir)) {
+                assertEquals(1, files.count(), "no temporary file left behind");
+            }
+            Run toStdout = run("margin", "--loss", "simpo", "--input", in.toString());
+            assertEquals("", toStdout.out(), "nothing on stdout when a line is bad");
+        }
+    }
+
+    @Test
+    void referenceFieldsAreRequiredOnlyByReferenceLosses() throws Exception {
+        Path in = input("{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}");
+        Run dpo = run("margin", "--loss", "dpo", "--input", in.toString());
+        assertEquals(DgpoCli.USER_ERROR, dpo.code());
+        assertTrue(dpo.err().contains("pairs.jsonl:1: field 'ref_chosen_logp_sum' is missing"), dpo.err());
+        assertEquals(0, run("margin", "--loss", "dpo", "--param", "reference_free=true", "--input", in.toString()).code());
+    }
+
+    @Test
+    void badLossOrParamOrFileIsAClearError() throws Exception {
+        Path in = input("{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}");
+        Run unknown = run("margin", "--loss", "dgpo2", "--input", in.toString());
+        assertEquals(DgpoCli.USER_ERROR, unknown.code());
+        assertTrue(unknown.err().contains("unknown loss 'dgpo2'; valid: dgpo, dpo"), unknown.err());
+        Run param = run("margin", "--loss", "dgpo", "--param", "tau=1", "--input", in.toString());
+        assertTrue(param.err().contains("unknown hyperparameter tau for loss 'dgpo'; valid: beta, reduction, detach_weight"), param.err());
+        Run beta = run("margin", "--loss", "dgpo", "--param", "beta=0", "--input", in.toString());
+        assertTrue(beta.err().contains("beta must be > 0"), beta.err());
+        Run missing = run("margin", "--loss", "dgpo", "--input", dir.resolve("nope.jsonl").toString());
+        assertEquals(DgpoCli.USER_ERROR, missing.code());
+        assertTrue(missing.err().contains("nope.jsonl: no such file"), missing.err());
+    }
+
+    @Test
+    void heatmapIsAPngAndItsRatiosAreTheExactOnes() throws Exception {
+        Path png = dir.resolve("dgpo.png");
+        Run r = run("margin", "--loss", "dgpo", "--heatmap", png.toString());
+        assertEquals(0, r.code(), r.err());
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(900, image.getWidth());
+        double[][] grid = new MarginHeatmap(PreferenceLosses.create("dgpo"), 1).ratios();
+        for (int k = 0; k < grid[0].length; k += 997) {
+            double a = grid[0][k];
+            double b = grid[1][k];
+            double exact = ((a - b + 1) * Math.exp(a) + Math.exp(b)) / (Math.exp(a) + Math.exp(b) - (a - b) * Math.exp(b));
+            assertEquals(exact, grid[2][k], 1e-9 * Math.abs(exact));
+            assertTrue(Math.abs(DgpoLoss.paperRatio(a, b) - exact) > 0 || a == b);
+        }
+    }
+}
