@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import static io.github.dgpo.losses.StableMath.indicator;
 import static io.github.dgpo.losses.StableMath.logAddExp;
 import static io.github.dgpo.losses.StableMath.logSigmoid;
@@ -77,7 +78,7 @@ public final class DgpoLoss extends MarginLoss {
         if (detachWeight) {
             weight = weight.stopGradient();
         }
-        return weight.mul(p.a().sub(p.b())).mul(beta);
+        return times(weight.mul(p.a().sub(p.b())), beta);
     }
 
     @Override
@@ -87,7 +88,7 @@ public final class DgpoLoss extends MarginLoss {
 
     @Override
     protected NDArray marginDw(NDArray z, Pair p) {
-        NDArray bs = sigmoid(z.neg()).mul(beta);
+        NDArray bs = times(sigmoid(z.neg()), beta);
         if (detachWeight) {
             return bs.mul(weight(p));
         }
@@ -98,7 +99,7 @@ public final class DgpoLoss extends MarginLoss {
 
     @Override
     protected NDArray marginDl(NDArray z, Pair p) {
-        NDArray bs = sigmoid(z.neg()).mul(beta);
+        NDArray bs = times(sigmoid(z.neg()), beta);
         if (detachWeight) {
             return bs.mul(weight(p));
         }

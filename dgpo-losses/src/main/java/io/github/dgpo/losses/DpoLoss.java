@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import static io.github.dgpo.losses.StableMath.logSigmoid;
 import static io.github.dgpo.losses.StableMath.sigmoid;
 
@@ -52,18 +53,18 @@ public final class DpoLoss extends MarginLoss {
 
     @Override
     protected NDArray margin(Pair p) {
-        return p.a().sub(p.aRef()).sub(p.b().sub(p.bRef())).mul(beta);
+        return times(p.a().sub(p.aRef()).sub(p.b().sub(p.bRef())), beta);
     }
 
     @Override
     protected NDArray marginTerm(NDArray z, Pair p) {
-        return logSigmoid(z).mul(-(1 - epsilon)).sub(logSigmoid(z.neg()).mul(epsilon));
+        return times(logSigmoid(z), -(1 - epsilon)).sub(times(logSigmoid(z.neg()), epsilon));
     }
 
     @Override
     protected NDArray marginDw(NDArray z, Pair p) {
         NDArray s = sigmoid(z.neg());
-        return s.mul(1 - epsilon).sub(s.neg().add(1).mul(epsilon)).mul(beta);
+        return times(times(s, 1 - epsilon).sub(times(s.neg().add(1), epsilon)), beta);
     }
 
     @Override

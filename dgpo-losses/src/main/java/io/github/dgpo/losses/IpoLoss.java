@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -53,7 +54,7 @@ public final class IpoLoss extends MarginLoss {
 
     @Override
     protected NDArray marginDw(NDArray z, Pair p) {
-        return z.sub(target).mul(-2);
+        return times(z.sub(target), -2);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import static io.github.dgpo.losses.StableMath.indicator;
 import static io.github.dgpo.losses.StableMath.sigmoid;
 
@@ -99,26 +100,26 @@ public final class KtoLoss extends MarginLoss {
 
     @Override
     protected NDArray margin(Pair p) {
-        return p.a().sub(p.aRef()).sub(p.b().sub(p.bRef())).mul(beta);
+        return times(p.a().sub(p.aRef()).sub(p.b().sub(p.bRef())), beta);
     }
 
     @Override
     protected NDArray marginTerm(NDArray z, Pair p) {
         double z0 = z0(p);
-        NDArray chosen = sigmoid(p.a().sub(p.aRef()).sub(z0).mul(beta)).neg().add(1).mul(lambdaW);
+        NDArray chosen = times(sigmoid(times(p.a().sub(p.aRef()).sub(z0), beta)).neg().add(1), lambdaW);
         NDArray rejected =
-                sigmoid(p.b().sub(p.bRef()).neg().add(z0).mul(beta)).neg().add(1).mul(lambdaL);
+                times(sigmoid(times(p.b().sub(p.bRef()).neg().add(z0), beta)).neg().add(1), lambdaL);
         return chosen.add(rejected);
     }
 
     @Override
     protected NDArray marginDw(NDArray z, Pair p) {
-        return logisticSlope(p.a().sub(p.aRef()).sub(z0(p)).mul(beta)).mul(lambdaW * beta);
+        return times(logisticSlope(times(p.a().sub(p.aRef()).sub(z0(p)), beta)), lambdaW * beta);
     }
 
     @Override
     protected NDArray marginDl(NDArray z, Pair p) {
-        return logisticSlope(p.b().sub(p.bRef()).neg().add(z0(p)).mul(beta)).mul(lambdaL * beta);
+        return times(logisticSlope(times(p.b().sub(p.bRef()).neg().add(z0(p)), beta)), lambdaL * beta);
     }
 
     @Override
@@ -145,16 +146,16 @@ public final class KtoLoss extends MarginLoss {
         NDArray r = in.sum().sub(in.refSum());
         NDArray good = indicator(in.desirable(), r);
         NDArray bad = good.neg().add(1);
-        NDArray uw = r.sub(z0).mul(beta);
-        NDArray ul = r.neg().add(z0).mul(beta);
+        NDArray uw = times(r.sub(z0), beta);
+        NDArray ul = times(r.neg().add(z0), beta);
         NDArray perExample =
-                sigmoid(uw).neg().add(1).mul(good.mul(lambdaW))
-                        .add(sigmoid(ul).neg().add(1).mul(bad.mul(lambdaL)));
+                sigmoid(uw).neg().add(1).mul(times(good, lambdaW))
+                        .add(sigmoid(ul).neg().add(1).mul(times(bad, lambdaL)));
         NDArray uwd = uw.stopGradient();
         NDArray uld = ul.stopGradient();
-        NDArray dW = logisticSlope(uwd).mul(lambdaW * beta).mul(good);
-        NDArray dL = logisticSlope(uld).mul(lambdaL * beta).mul(bad);
-        NDArray rewards = r.stopGradient().mul(beta);
+        NDArray dW = times(logisticSlope(uwd), lambdaW * beta).mul(good);
+        NDArray dL = times(logisticSlope(uld), lambdaL * beta).mul(bad);
+        NDArray rewards = times(r.stopGradient(), beta);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("loss", mean(perExample.stopGradient()));

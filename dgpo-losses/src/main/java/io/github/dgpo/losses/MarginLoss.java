@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.util.LinkedHashMap;
@@ -121,7 +122,7 @@ public abstract class MarginLoss implements PreferenceLoss {
         NDArray perPair = marginTerm(z, p);
         double w = nllWeight();
         if (w != 0) {
-            perPair = perPair.sub(p.avgChosen().mul(w));
+            perPair = perPair.sub(times(p.avgChosen(), w));
         }
 
         Pair d = p.detached();
@@ -133,7 +134,7 @@ public abstract class MarginLoss implements PreferenceLoss {
             dL = dL.div(d.rejectedTokens());
         }
         if (w != 0) {
-            dW = dW.add(d.chosenTokens().pow(-1).mul(w));
+            dW = dW.add(times(d.chosenTokens().pow(-1), w));
         }
 
         Map<String, Double> metrics = new LinkedHashMap<>();

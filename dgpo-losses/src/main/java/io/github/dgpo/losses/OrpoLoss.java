@@ -1,5 +1,7 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
+import static io.github.dgpo.core.Scalars.atMost;
 import static io.github.dgpo.losses.StableMath.indicator;
 import static io.github.dgpo.losses.StableMath.logOneMinusExp;
 import static io.github.dgpo.losses.StableMath.logSigmoid;
@@ -62,7 +64,7 @@ public final class OrpoLoss extends MarginLoss {
 
     @Override
     protected NDArray marginTerm(NDArray z, Pair p) {
-        return logSigmoid(z).mul(-lambda);
+        return times(logSigmoid(z), -lambda);
     }
 
     @Override
@@ -81,15 +83,14 @@ public final class OrpoLoss extends MarginLoss {
     }
 
     private static NDArray logOdds(NDArray x) {
-        NDArray clamped = x.minimum(CLAMP);
+        NDArray clamped = atMost(x, CLAMP);
         return clamped.sub(logOneMinusExp(clamped));
     }
 
     /** {@code λ s lo'(x)} with {@code lo'(x) = 1/(1 - e^x)}, 0 where the clamp is active. */
     private NDArray oddsGradient(NDArray z, NDArray x) {
-        NDArray clamped = x.minimum(CLAMP);
-        return sigmoid(z.neg())
-                .mul(lambda)
+        NDArray clamped = atMost(x, CLAMP);
+        return times(sigmoid(z.neg()), lambda)
                 .div(oneMinusExp(clamped))
                 .mul(indicator(x.lt(CLAMP), x));
     }

@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import static io.github.dgpo.losses.StableMath.logSigmoid;
 import static io.github.dgpo.losses.StableMath.sigmoid;
 
@@ -49,7 +50,7 @@ public final class SimPoLoss extends MarginLoss {
 
     @Override
     protected NDArray margin(Pair p) {
-        return p.a().sub(p.b()).mul(beta).sub(gamma);
+        return times(p.a().sub(p.b()), beta).sub(gamma);
     }
 
     @Override
@@ -59,7 +60,7 @@ public final class SimPoLoss extends MarginLoss {
 
     @Override
     protected NDArray marginDw(NDArray z, Pair p) {
-        return sigmoid(z.neg()).mul(beta);
+        return times(sigmoid(z.neg()), beta);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
 import static io.github.dgpo.losses.StableMath.hinge;
 import static io.github.dgpo.losses.StableMath.indicator;
 
@@ -49,7 +50,7 @@ public final class SlicHfLoss extends MarginLoss {
 
     @Override
     protected NDArray margin(Pair p) {
-        return p.a().sub(p.b()).mul(beta);
+        return times(p.a().sub(p.b()), beta);
     }
 
     @Override
@@ -59,7 +60,7 @@ public final class SlicHfLoss extends MarginLoss {
 
     @Override
     protected NDArray marginDw(NDArray z, Pair p) {
-        return indicator(z.lt(delta), z).mul(beta);
+        return times(indicator(z.lt(delta), z), beta);
     }
 
     @Override

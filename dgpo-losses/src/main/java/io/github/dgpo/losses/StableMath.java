@@ -1,5 +1,7 @@
 package io.github.dgpo.losses;
 
+import static io.github.dgpo.core.Scalars.times;
+import static io.github.dgpo.core.Scalars.over;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 
@@ -63,8 +65,8 @@ public final class StableMath {
      * @return {@code 1 - e^x}
      */
     public static NDArray oneMinusExp(NDArray x) {
-        NDArray t = x.div(2).tanh();
-        return t.mul(-2).div(t.neg().add(1));
+        NDArray t = over(x, 2).tanh();
+        return times(t, -2).div(t.neg().add(1));
     }
 
     /**
@@ -75,8 +77,8 @@ public final class StableMath {
      * @return {@code log(1 - e^x)}
      */
     public static NDArray logOneMinusExp(NDArray x) {
-        NDArray t = x.div(2).tanh();
-        return t.mul(-2).log().sub(t.neg().add(1).log());
+        NDArray t = over(x, 2).tanh();
+        return times(t, -2).log().sub(t.neg().add(1).log());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.dgpo.core.model;
 
+import static io.github.dgpo.core.Scalars.times;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -72,7 +73,7 @@ final class Attention {
             vs = kv[1];
         }
         NDArray kT = ks.expandDims(2).transpose(0, 1, 2, 4, 3);
-        NDArray scores = qs.matMul(kT).mul(1.0 / Math.sqrt(headDim)).add(mask);
+        NDArray scores = times(qs.matMul(kT), 1.0 / Math.sqrt(headDim)).add(mask);
         NDArray probs = scores.softmax(4);
         NDArray out = probs.matMul(vs.expandDims(2));
         out = out.transpose(0, 3, 1, 2, 4).reshape(n, t, (long) heads * headDim);
