@@ -33,16 +33,44 @@ public final class KvCache {
 
     NDArray[] append(int layer, NDArray k, NDArray v) {
         if (keys[layer] != null) {
-            k = keys[layer].concat(k, 2);
-            v = values[layer].concat(v, 2);
+            NDArray oldK = keys[layer];
+            NDArray oldV = values[layer];
+            k = oldK.concat(k, 2);
+            v = oldV.concat(v, 2);
+            oldK.close();
+            oldV.close();
         }
         keys[layer] = k;
         values[layer] = v;
         return new NDArray[] {k, v};
     }
 
+    /**
+     * Moves the cached arrays to a manager, so that a step's temporaries can be freed while the
+     * cache lives on.
+     *
+     * @param manager the manager that owns the cache
+     */
+    public void detachTo(ai.djl.ndarray.NDManager manager) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                keys[i].attach(manager);
+                values[i].attach(manager);
+            }
+        }
+        if (attentionMask != null) {
+            attentionMask.attach(manager);
+        }
+    }
+
     NDArray extendMask(NDArray newMask) {
-        attentionMask = attentionMask == null ? newMask : attentionMask.concat(newMask, 1);
+        if (attentionMask == null) {
+            attentionMask = newMask;
+        } else {
+            NDArray old = attentionMask;
+            attentionMask = old.concat(newMask, 1);
+            old.close();
+        }
         return attentionMask;
     }
 }
