@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = DgpoCli.Version.class,
         description = "Preference alignment of language models on DJL (DGPO and the margin-based family).",
-        subcommands = {MarginCommand.class})
+        subcommands = {MarginCommand.class, ScoreCommand.class, GenerateCommand.class, BenchCommand.class})
 public final class DgpoCli implements Runnable {
 
     /** Exit code of a run refused for its input. */
@@ -65,7 +65,7 @@ public final class DgpoCli implements Runnable {
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     PrintWriter errors = commandLine.getErr();
-                    if (e instanceof UserInputException || e instanceof IllegalArgumentException) {
+                    if (e instanceof UserInputException || e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
                         errors.println("error: " + e.getMessage());
                         errors.flush();
                         return USER_ERROR;

@@ -1,0 +1,130 @@
+package io.github.dgpo.data.tokenize;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.github.dgpo.core.OfflineEngine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A HuggingFace {@code tokenizer.json} through DJL's tokenizer, configured so it never
+ * changes the text behind our back: DJL's default truncation to 512 tokens and its padding
+ * are switched off, and special tokens are never added (BOS/EOS placement is the chat
+ * template's and the tokenizer step's decision). A {@code tokenizer.json.gz} is accepted
+ * (decompressed once into a temporary file), so large vocabularies can be bundled.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final Path source;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, Path source) {
+        this.tokenizer = tokenizer;
+        this.source = source;
+    }
+
+    /**
+     * Loads the tokenizer of a folder.
+     *
+     * @param dir a folder with {@code tokenizer.json} or {@code tokenizer.json.gz}
+     * @return the tokenizer; close it
+     * @throws IOException if neither file exists or it cannot be read
+     */
+    public static TextTokenizer load(Path dir) throws IOException {
+        OfflineEngine.configure();
+        Path json = dir.resolve("tokenizer.json");
+        Path gz = dir.resolve("tokenizer.json.gz");
+        Path file;
+        if (Files.exists(json)) {
+            file = json;
+        } else if (Files.exists(gz)) {
+            file = Files.createTempFile("dgpo-tokenizer", ".json");
+            file.toFile().deleteOnExit();
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(gz)); OutputStream out = Files.newOutputStream(file)) {
+                in.transferTo(out);
+            }
+        } else {
+            throw new NoSuchFileException(dir + ": no tokenizer.json or tokenizer.json.gz");
+        }
+        HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(file)
+                .optAddSpecialTokens(false)
+                .optTruncation(false)
+                .optPadding(false)
+                .build();
+        return new TextTokenizer(t, dir);
+    }
+
+    /**
+     * Returns whether a folder has a tokenizer.
+     *
+     * @param dir the folder
+     * @return true when {@code tokenizer.json} or {@code tokenizer.json.gz} exists
+     */
+    public static boolean exists(Path dir) {
+        return Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("tokenizer.json.gz"));
+    }
+
+    /**
+     * Tokenizes text without adding special tokens (special tokens written in the text, such
+     * as {@code <|im_start|>}, are recognised).
+     *
+     * @param text the text
+     * @return token ids
+     */
+    public long[] encode(String text) {
+        return tokenizer.encode(text, false, false).getIds();
+    }
+
+    /**
+     * Decodes ids to text.
+     *
+     * @param ids token ids
+     * @param skipSpecialTokens whether to drop special tokens
+     * @return the text
+     */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return tokenizer.decode(ids, skipSpecialTokens);
+    }
+
+    /**
+     * Returns the folder the tokenizer came from.
+     *
+     * @return the folder
+     */
+    public Path source() {
+        return source;
+    }
+
+    /**
+     * Copies a tokenizer folder's files, decompressing {@code tokenizer.json.gz}.
+     *
+     * @param from source folder
+     * @param to target folder
+     * @throws IOException on failure
+     */
+    public static void copyFiles(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        for (String name : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "generation_config.json"}) {
+            if (Files.exists(from.resolve(name))) {
+                Files.copy(from.resolve(name), to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Path gz = from.resolve("tokenizer.json.gz");
+        if (!Files.exists(from.resolve("tokenizer.json")) && Files.exists(gz)) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+                Files.copy(in, to.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

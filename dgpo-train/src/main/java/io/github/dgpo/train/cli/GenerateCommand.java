@@ -1,0 +1,122 @@
+package io.github.dgpo.train.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.generate.GenerationOptions;
+import io.github.dgpo.core.generate.Generator;
+import io.github.dgpo.core.generate.StopTokens;
+import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.data.tokenize.TextTokenizer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dgpo generate}: greedy or sampled continuation with a KV cache. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generates a continuation of token ids or a text prompt (temperature 0 = greedy).")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "HF model folder")
+    Path model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    /** Exactly one of --ids or --prompt. */
+    static final class Input {
+        @Option(names = "--ids", description = "comma-separated prompt token ids")
+        String ids;
+
+        @Option(names = "--prompt", description = "prompt text (needs a tokenizer in the model folder)")
+        String prompt;
+    }
+
+    @Option(names = "--max-new-tokens", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1.0", description = "nucleus sampling mass (default: ${DEFAULT-VALUE})")
+    double topP;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "keep the k most likely tokens, 0 = all (default)")
+    int topK;
+
+    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--json", description = "one JSON object: ids (prompt + new), new_ids, text, completion")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root)) {
+            TextTokenizer tokenizer = TextTokenizer.exists(model) ? TextTokenizer.load(model) : null;
+            try {
+                long[] prompt;
+                if (input.ids != null) {
+                    prompt = IdList.parse("--ids", input.ids);
+                } else {
+                    if (tokenizer == null) {
+                        throw new UserInputException(model + ": --prompt needs a tokenizer.json in the model folder; use --ids");
+                    }
+                    long[] text = tokenizer.encode(input.prompt);
+                    int bos = lm.config().bosTokenId();
+                    prompt = bos >= 0 && (text.length == 0 || text[0] != bos) ? prepend(bos, text) : text;
+                }
+                GenerationOptions options;
+                try {
+                    options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, StopTokens.of(model, lm.config()));
+                } catch (IllegalArgumentException e) {
+                    throw new UserInputException(e.getMessage());
+                }
+                int v = lm.config().vocabSize();
+                for (long t : prompt) {
+                    if (t < 0 || t >= v) {
+                        throw new UserInputException("prompt id " + t + " is outside the vocabulary [0, " + (v - 1) + "]");
+                    }
+                }
+                Generator.Result r = new Generator(lm).generate(prompt, options, false);
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    ObjectMapper mapper = new ObjectMapper();
+                    ObjectNode o = mapper.createObjectNode();
+                    Arrays.stream(r.ids()).forEach(o.putArray("ids")::add);
+                    Arrays.stream(r.newIds()).forEach(o.putArray("new_ids")::add);
+                    if (tokenizer != null) {
+                        o.put("text", tokenizer.decode(r.ids(), true));
+                        o.put("completion", tokenizer.decode(r.newIds(), true));
+                    }
+                    o.put("stopped_at_eos", r.stoppedAtEos());
+                    out.println(mapper.writeValueAsString(o));
+                } else {
+                    out.println(tokenizer != null ? tokenizer.decode(r.ids(), true) : Arrays.toString(r.ids()));
+                }
+            } finally {
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static long[] prepend(long first, long[] rest) {
+        long[] out = new long[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+}
