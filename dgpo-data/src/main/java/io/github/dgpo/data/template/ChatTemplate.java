@@ -1,0 +1,247 @@
+package io.github.dgpo.data.template;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.github.dgpo.data.Message;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A model's chat template, rendered with jinjava as HF renders templates: {@code trim_blocks}
+ * and {@code lstrip_blocks} on, {@code raise_exception}, {@code bos_token}/{@code eos_token}
+ * and {@code add_generation_prompt} in the context. The template is {@code chat_template.jinja}
+ * beside the tokenizer when present (it takes precedence), else {@code tokenizer_config.json}'s
+ * {@code chat_template} (a string, or a list of named templates of which {@code default} is
+ * used). It is rewritten by {@link JinjaSource} into the subset jinjava evaluates like jinja2;
+ * any render error or warning fails loudly, so a prompt is never silently different from HF's.
+ * jinjava's {@code trim} (Java's {@code String.trim}, which also strips control characters) and
+ * {@code tojson} (compact separators) are replaced by jinja2's / HF's semantics, and nested
+ * interpretation (executing template syntax found in message text) is off.
+ *
+ * <p>Without a template, {@link #plain} is used: {@value #PLAIN}.
+ */
+public final class ChatTemplate {
+
+    /** The documented fallback for tokenizers without a template. */
+    public static final String PLAIN = "{% for message in messages %}{% if message.role == 'system' %}{{ message.content }}\n\n"
+            + "{% elif message.role == 'user' %}User: {{ message.content }}\n\n{% else %}Assistant:\n{{ message.content }}{{ eos_token }}\n\n"
+            + "{% endif %}{% endfor %}{% if add_generation_prompt %}Assistant:\n{% endif %}";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SENTINEL = "DGPO_END_OF_TURN_PROBE_5f1c";
+
+    private final String source;
+    private final String rewritten;
+    private final String bosToken;
+    private final String eosToken;
+    private final List<String> specialTokens;
+    private final boolean fallback;
+    private final Jinjava jinjava;
+
+    private ChatTemplate(String source, String bosToken, String eosToken, List<String> specialTokens, boolean fallback) {
+        this.source = source;
+        this.rewritten = JinjaSource.rewrite(source);
+        this.bosToken = bosToken;
+        this.eosToken = eosToken;
+        this.specialTokens = List.copyOf(specialTokens);
+        this.fallback = fallback;
+        // Nested interpretation would execute template syntax found in message text: off, as in jinja2.
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).withNestedInterpretationEnabled(false).build());
+        PyStringFilters.all().forEach(f -> jinjava.getGlobalContext().registerFilter(f));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+    }
+
+    /**
+     * Creates a template from its text.
+     *
+     * @param template jinja2 source
+     * @param bosToken {@code bos_token}, or null
+     * @param eosToken {@code eos_token}, or null
+     * @return the template
+     */
+    public static ChatTemplate of(String template, String bosToken, String eosToken) {
+        List<String> special = new ArrayList<>();
+        if (eosToken != null) {
+            special.add(eosToken);
+        }
+        return new ChatTemplate(template, bosToken, eosToken, special, false);
+    }
+
+    /**
+     * The plain fallback.
+     *
+     * @param bosToken {@code bos_token}, or null
+     * @param eosToken {@code eos_token}, or null
+     * @return the fallback template
+     */
+    public static ChatTemplate plain(String bosToken, String eosToken) {
+        return new ChatTemplate(PLAIN, bosToken, eosToken, eosToken == null ? List.of() : List.of(eosToken), true);
+    }
+
+    /**
+     * Reads the template of a tokenizer folder.
+     *
+     * @param dir folder with {@code tokenizer_config.json} and/or {@code chat_template.jinja}
+     * @return the template, or the plain fallback when there is none
+     * @throws IOException if a file cannot be read
+     */
+    public static ChatTemplate fromFolder(Path dir) throws IOException {
+        Path config = dir.resolve("tokenizer_config.json");
+        JsonNode cfg = Files.exists(config) ? JSON.readTree(config.toFile()) : JSON.createObjectNode();
+        String bos = tokenText(cfg.get("bos_token"));
+        String eos = tokenText(cfg.get("eos_token"));
+        List<String> special = new ArrayList<>();
+        if (eos != null) {
+            special.add(eos);
+        }
+        JsonNode added = cfg.get("added_tokens_decoder");
+        if (added != null && added.isObject()) {
+            added.elements().forEachRemaining(t -> {
+                if (t.path("special").asBoolean(false) && t.hasNonNull("content")) {
+                    special.add(t.get("content").asText());
+                }
+            });
+        }
+        Path sidecar = dir.resolve("chat_template.jinja");
+        String template = null;
+        if (Files.exists(sidecar)) {
+            template = Files.readString(sidecar);
+        } else {
+            JsonNode t = cfg.get("chat_template");
+            if (t != null && t.isTextual()) {
+                template = t.asText();
+            } else if (t != null && t.isArray()) {
+                for (JsonNode named : t) {
+                    if ("default".equals(named.path("name").asText())) {
+                        template = named.path("template").asText();
+                    }
+                }
+            }
+        }
+        if (template == null) {
+            return new ChatTemplate(PLAIN, bos, eos, special, true);
+        }
+        return new ChatTemplate(template, bos, eos, special, false);
+    }
+
+    private static String tokenText(JsonNode t) {
+        if (t == null || t.isNull()) {
+            return null;
+        }
+        return t.isObject() ? t.path("content").asText(null) : t.asText();
+    }
+
+    /**
+     * Called by templates; fails the render.
+     *
+     * @param message the template's message
+     * @return never
+     */
+    public static String raiseException(String message) {
+        throw new IllegalArgumentException("chat template raised: " + message);
+    }
+
+    /**
+     * Renders a conversation.
+     *
+     * @param messages the messages
+     * @param addGenerationPrompt whether to open an assistant turn at the end
+     * @return the text
+     * @throws IllegalArgumentException if the template fails or warns
+     */
+    public String render(List<Message> messages, boolean addGenerationPrompt) {
+        Map<String, Object> context = new HashMap<>();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Message m : messages) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", m.role());
+            map.put("content", m.content());
+            list.add(map);
+        }
+        context.put("messages", list);
+        context.put("add_generation_prompt", addGenerationPrompt);
+        context.put("bos_token", bosToken == null ? "" : bosToken);
+        context.put("eos_token", eosToken == null ? "" : eosToken);
+        RenderResult result = jinjava.renderForResult(rewritten, context);
+        if (!result.getErrors().isEmpty()) {
+            String errors = result.getErrors().stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
+            throw new IllegalArgumentException("chat template failed: " + errors);
+        }
+        return result.getOutput();
+    }
+
+    private static String describe(TemplateError e) {
+        Throwable cause = e.getException();
+        while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String msg = cause instanceof IllegalArgumentException && cause.getMessage() != null ? cause.getMessage() : e.getMessage();
+        return msg + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
+    }
+
+    /**
+     * The token that closes an assistant turn in this template: the first special token (or
+     * the EOS) that follows an assistant message's content when the template renders one.
+     *
+     * @return the end-of-turn token text
+     * @throws IllegalArgumentException if none can be found
+     */
+    public String endOfTurn() {
+        String text = render(List.of(Message.user("hi"), Message.assistant(SENTINEL)), false);
+        int at = text.lastIndexOf(SENTINEL);
+        if (at < 0) {
+            throw new IllegalArgumentException("chat template does not render assistant content");
+        }
+        String after = text.substring(at + SENTINEL.length());
+        String best = null;
+        for (String t : specialTokens) {
+            if (!t.isEmpty() && after.startsWith(t) && (best == null || t.length() > best.length())) {
+                best = t;
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        if (eosToken != null) {
+            return eosToken;
+        }
+        throw new IllegalArgumentException("chat template closes assistant turns with '" + after + "', which is not a special token, and there is no eos_token");
+    }
+
+    /** @return {@code bos_token}, or null */
+    public String bosToken() {
+        return bosToken;
+    }
+
+    /** @return {@code eos_token}, or null */
+    public String eosToken() {
+        return eosToken;
+    }
+
+    /** @return whether this is the plain fallback */
+    public boolean isFallback() {
+        return fallback;
+    }
+
+    /** @return the original template text */
+    public String source() {
+        return source;
+    }
+
+    /** @return the template as given to jinjava */
+    public String rewrittenSource() {
+        return rewritten;
+    }
+}
