@@ -1,0 +1,81 @@
+package io.github.dgpo.data.read;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.dgpo.data.BadRowException;
+import io.github.dgpo.data.DropReasons;
+import io.github.dgpo.data.Message;
+import io.github.dgpo.data.PreferenceExample;
+import io.github.dgpo.data.ReadReport;
+import io.github.dgpo.data.Source;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Generic JSONL: {@code {prompt, chosen, rejected}}, each a string or a message list. A string
+ * prompt is one user message; a message-list completion must end with the assistant's message,
+ * and when the row has no {@code prompt} the lists' shared head is the prompt.
+ */
+public final class GenericJsonlReader {
+
+    private GenericJsonlReader() {}
+
+    /**
+     * Reads a file or a folder of files.
+     *
+     * @param path the data
+     * @param split split name to select files in a folder, or null
+     * @param report counts
+     * @return the pairs
+     */
+    public static List<PreferenceExample> read(Path path, String split, ReadReport report) {
+        List<PreferenceExample> out = new ArrayList<>();
+        RowSources.forEachRow(RowSources.files(path, split), report, (row, source) -> {
+            out.add(parse(row, source));
+            report.countKept(1);
+        });
+        return out;
+    }
+
+    static PreferenceExample parse(JsonNode row, Source source) {
+        JsonNode chosenNode = RowFields.required(row, "chosen");
+        JsonNode rejectedNode = RowFields.required(row, "rejected");
+        List<Message> prompt = row.hasNonNull("prompt") ? RowFields.prompt(row, "prompt") : null;
+        String chosen;
+        String rejected;
+        if (chosenNode.isArray() || rejectedNode.isArray()) {
+            List<Message> c = RowFields.messages(row, "chosen");
+            List<Message> r = RowFields.messages(row, "rejected");
+            chosen = last(c, "chosen");
+            rejected = last(r, "rejected");
+            List<Message> head = c.subList(0, c.size() - 1);
+            if (!head.equals(r.subList(0, r.size() - 1))) {
+                throw new BadRowException(DropReasons.PROMPT_MISMATCH, "chosen[:-1] and rejected[:-1] differ");
+            }
+            if (prompt == null) {
+                prompt = head;
+            } else if (!head.isEmpty()) {
+                List<Message> full = new ArrayList<>(prompt);
+                full.addAll(head);
+                prompt = full;
+            }
+        } else {
+            chosen = RowFields.completion(row, "chosen");
+            rejected = RowFields.completion(row, "rejected");
+        }
+        if (prompt == null || prompt.isEmpty()) {
+            throw new BadRowException(DropReasons.MISSING_FIELD, "field 'prompt' is missing");
+        }
+        if (chosen.equals(rejected)) {
+            throw new BadRowException(DropReasons.IDENTICAL, "chosen and rejected are identical");
+        }
+        return new PreferenceExample(prompt, chosen, rejected, RowFields.optionalNumber(row, "score_chosen"), RowFields.optionalNumber(row, "score_rejected"), source);
+    }
+
+    private static String last(List<Message> messages, String field) {
+        if (messages.isEmpty() || !messages.get(messages.size() - 1).role().equals("assistant")) {
+            throw new BadRowException(DropReasons.WRONG_TYPE, "the last message of '" + field + "' must be the assistant's");
+        }
+        return RowFields.nonEmpty(messages.get(messages.size() - 1).content(), field);
+    }
+}
