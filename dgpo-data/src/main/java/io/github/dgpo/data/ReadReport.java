@@ -38,7 +38,8 @@ public final class ReadReport {
     }
 
     /**
-     * Counts examples kept.
+     * Counts examples kept (negative: a kept example dropped by a later stage, such as
+     * tokenization).
      *
      * @param n how many
      */
@@ -97,18 +98,6 @@ public final class ReadReport {
     /** @return the first locations per reason */
     public Map<String, List<String>> locations() {
         return Collections.unmodifiableMap(where);
-    }
-
-    /**
-     * Adds another report's counts (e.g. tokenization after reading).
-     *
-     * @param other the report
-     */
-    public void merge(ReadReport other) {
-        kept = other.kept;
-        truncated += other.truncated;
-        other.dropped.forEach((k, v) -> dropped.merge(k, v, Long::sum));
-        other.where.forEach((k, v) -> where.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
     }
 
     /**

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.github.dgpo.data.Message;
 import java.io.IOException;
@@ -49,6 +51,7 @@ public final class ChatTemplate {
     private final List<String> specialTokens;
     private final boolean fallback;
     private final Jinjava jinjava;
+    private final Node parsed;
 
     private ChatTemplate(String source, String bosToken, String eosToken, List<String> specialTokens, boolean fallback) {
         this.source = source;
@@ -61,6 +64,13 @@ public final class ChatTemplate {
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).withNestedInterpretationEnabled(false).build());
         PyStringFilters.all().forEach(f -> jinjava.getGlobalContext().registerFilter(f));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+        // Parsed once: jinjava's renderForResult re-parses the template text on every call.
+        JinjavaInterpreter parser = jinjava.newInterpreter();
+        this.parsed = parser.parse(rewritten);
+        if (!parser.getErrors().isEmpty()) {
+            throw new IllegalArgumentException("chat template does not parse: "
+                    + parser.getErrors().stream().map(ChatTemplate::describe).collect(Collectors.joining("; ")));
+        }
     }
 
     /**
@@ -174,12 +184,19 @@ public final class ChatTemplate {
         context.put("add_generation_prompt", addGenerationPrompt);
         context.put("bos_token", bosToken == null ? "" : bosToken);
         context.put("eos_token", eosToken == null ? "" : eosToken);
-        RenderResult result = jinjava.renderForResult(rewritten, context);
-        if (!result.getErrors().isEmpty()) {
-            String errors = result.getErrors().stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
+        JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, new Context(jinjava.getGlobalContext(), context), jinjava.getGlobalConfig());
+        JinjavaInterpreter.pushCurrent(interpreter);
+        String output;
+        try {
+            output = interpreter.render(parsed, true);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        if (!interpreter.getErrors().isEmpty()) {
+            String errors = interpreter.getErrors().stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
             throw new IllegalArgumentException("chat template failed: " + errors);
         }
-        return result.getOutput();
+        return output;
     }
 
     private static String describe(TemplateError e) {

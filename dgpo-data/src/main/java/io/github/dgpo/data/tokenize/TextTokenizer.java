@@ -1,6 +1,7 @@
 package io.github.dgpo.data.tokenize;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import io.github.dgpo.core.OfflineEngine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,10 @@ import java.util.zip.GZIPInputStream;
  * are switched off, and special tokens are never added (BOS/EOS placement is the chat
  * template's and the tokenizer step's decision). A {@code tokenizer.json.gz} is accepted
  * (decompressed once into a temporary file), so large vocabularies can be bundled.
+ *
+ * <p>Only token ids are fetched from the native tokenizer: DJL's {@code Encoding} makes about
+ * nine JNI calls per text (tokens as strings, offsets, masks), which made tokenization four
+ * times slower than it needs to be.
  */
 public final class TextTokenizer implements AutoCloseable {
 
@@ -78,7 +83,32 @@ public final class TextTokenizer implements AutoCloseable {
      * @return token ids
      */
     public long[] encode(String text) {
-        return tokenizer.encode(text, false, false).getIds();
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, false);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
+    }
+
+    /**
+     * Tokenizes many texts in one call (parallel in the native tokenizer), like {@link
+     * #encode(String)} for each.
+     *
+     * @param texts the texts
+     * @return token ids per text
+     */
+    public long[][] encodeAll(java.util.List<String> texts) {
+        if (texts.isEmpty()) {
+            return new long[0][];
+        }
+        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts.toArray(new String[0]), false);
+        long[][] out = new long[encodings.length][];
+        for (int i = 0; i < encodings.length; i++) {
+            out[i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
+            TokenizersLibrary.LIB.deleteEncoding(encodings[i]);
+        }
+        return out;
     }
 
     /**

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code dgpo bench}: benchmarks (not tests); results are recorded in docs/performance.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Logprobs.class})
+        subcommands = {BenchCommand.Logprobs.class, BenchCommand.Data.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -81,6 +81,50 @@ public final class BenchCommand implements Runnable {
                             String.format("%.3f / %.0f", c.chunked().seconds(), c.chunked().peakExtraMb()),
                             c.chunked().seconds() / c.naive().seconds(), c.chunked().peakExtraMb() / c.naive().peakExtraMb(), c.maxAbsGradDiff());
                 }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code dgpo bench data}. */
+    @Command(name = "data", mixinStandardHelpOptions = true,
+            description = "Reading + tokenizing throughput (pairs per second), repeated to show JIT warm-up and steady state.")
+    public static final class Data implements Callable<Integer> {
+        @Option(names = "--format", defaultValue = "hh-rlhf", description = "default: ${DEFAULT-VALUE}")
+        String format;
+
+        @Option(names = "--path", defaultValue = "data/hh-rlhf/harmless-base-test.jsonl.gz", description = "default: ${DEFAULT-VALUE}")
+        java.nio.file.Path path;
+
+        @Option(names = "--tokenizer", defaultValue = "tokenizers/qwen3", description = "default: ${DEFAULT-VALUE}")
+        java.nio.file.Path tokenizer;
+
+        @Option(names = "--passes", defaultValue = "6", description = "default: ${DEFAULT-VALUE}")
+        int passes;
+
+        @Option(names = "--json", description = "one JSON object")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            var runs = io.github.dgpo.train.bench.DataBenchmark.run(io.github.dgpo.data.Datasets.Spec.of(io.github.dgpo.data.DataFormat.parse(format), path), tokenizer, passes);
+            PrintWriter out = spec.commandLine().getOut();
+            double best = runs.stream().mapToDouble(io.github.dgpo.train.bench.DataBenchmark.Pass::pairsPerSecond).max().orElse(0);
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper();
+                ObjectNode root = mapper.createObjectNode();
+                ArrayNode arr = root.putArray("passes");
+                runs.forEach(r -> arr.addObject().put("pairs", r.pairs()).put("seconds", r.seconds()).put("pairs_per_second", r.pairsPerSecond()));
+                root.put("steady_pairs_per_second", best);
+                out.println(mapper.writeValueAsString(root));
+            } else {
+                for (int i = 0; i < runs.size(); i++) {
+                    out.printf("pass %d: %d pairs in %.3f s = %.0f pairs/s%n", i + 1, runs.get(i).pairs(), runs.get(i).seconds(), runs.get(i).pairsPerSecond());
+                }
+                out.printf("steady state (best pass): %.0f pairs/s%n", best);
             }
             return 0;
         }

@@ -1,0 +1,115 @@
+package io.github.dgpo.data.tokenize;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.dgpo.data.BadRowException;
+import io.github.dgpo.data.Message;
+import io.github.dgpo.data.PreferenceExample;
+import io.github.dgpo.data.RepoFiles;
+import io.github.dgpo.data.Source;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Token ids against HF tokenizers ({@code tokenizer(apply_chat_template(...),
+ * add_special_tokens=False)} and {@code tokenizer(content) + [end of turn]}, computed once with
+ * transformers 5.18 and written out here), BOS handling, and truncation.
+ */
+class PairTokenizerTest {
+
+    private static final List<Message> PROMPT = List.of(Message.system("Be brief."), Message.user("What is 2+2?"));
+    private static final Source SRC = new Source("test", 1);
+
+    private static Path resource(String name) {
+        return Paths.get(PairTokenizerTest.class.getResource("/tokenizers/" + name).getPath());
+    }
+
+    private static PreferenceExample pair(List<Message> prompt, String chosen, String rejected) {
+        return new PreferenceExample(prompt, chosen, rejected, null, null, SRC);
+    }
+
+    @Test
+    void qwen3IdsEqualTransformers() throws Exception {
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.qwen3(), TokenizeOptions.DEFAULT)) {
+            TokenizedPair p = t.tokenize(pair(PROMPT, "It is 4.", "It is 5."));
+            assertArrayEquals(new long[] {151644, 8948, 198, 3430, 9814, 13, 151645, 198, 151644, 872, 198, 3838, 374, 220, 17, 10, 17, 30, 151645, 198, 151644, 77091, 198}, p.prompt());
+            assertArrayEquals(new long[] {2132, 374, 220, 19, 13, 151645}, p.chosen());
+            assertEquals(151645, t.endOfTurnId());
+            assertEquals(151643, t.padId(), "Qwen3's pad_token <|endoftext|>");
+            assertEquals(-1, t.bosId(), "Qwen3 has no BOS");
+            assertFalse(p.truncated());
+        }
+    }
+
+    @Test
+    void llama3HasExactlyOneBosFromItsTemplate(@TempDir Path tmp) throws Exception {
+        long[] expected = {128000, 128006, 9125, 128007, 271, 3513, 10015, 13, 128009, 128006, 882, 128007, 271, 3923, 374, 220, 17, 10, 17, 30, 128009, 128006, 78191, 128007, 271};
+        try (PairTokenizer t = PairTokenizer.fromFolder(resource("llama3"), TokenizeOptions.DEFAULT)) {
+            TokenizedPair p = t.tokenize(pair(PROMPT, "It is 4.", "It is 5."));
+            assertArrayEquals(expected, p.prompt());
+            assertArrayEquals(new long[] {2181, 374, 220, 19, 13, 128009}, p.chosen());
+            assertEquals(128009, t.padId(), "no pad_token: the end-of-turn id pads");
+        }
+        // add_bos_token on top of a template that writes bos_token: still one BOS
+        Files.copy(resource("llama3").resolve("tokenizer.json.gz"), tmp.resolve("tokenizer.json.gz"));
+        String cfg = Files.readString(resource("llama3").resolve("tokenizer_config.json")).replaceFirst("\\{", "{\"add_bos_token\": true,");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), cfg);
+        try (PairTokenizer t = PairTokenizer.fromFolder(tmp, TokenizeOptions.DEFAULT)) {
+            assertArrayEquals(expected, t.tokenize(pair(PROMPT, "a", "b")).prompt());
+        }
+    }
+
+    @Test
+    void llama2WithoutTemplateUsesThePlainFallbackAndAddsBosOnce() throws Exception {
+        try (PairTokenizer t = PairTokenizer.fromFolder(resource("llama2"), TokenizeOptions.DEFAULT)) {
+            assertTrue(t.template().isFallback());
+            TokenizedPair p = t.tokenize(pair(List.of(Message.user("What is 2+2?")), "It is 4.", "It is 5."));
+            assertArrayEquals(new long[] {1, 1247, 28747, 1824, 349, 28705, 28750, 28806, 28750, 28804, 13, 13, 7226, 11143, 28747, 13}, p.prompt());
+            assertArrayEquals(new long[] {661, 349, 28705, 28781, 28723, 2}, p.chosen());
+            assertEquals(1, Arrays.stream(p.prompt()).filter(x -> x == 1).count());
+        }
+    }
+
+    @Test
+    void noSilent512TokenTruncation() throws Exception {
+        String longText = "word ".repeat(3000);
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.qwen3(), new TokenizeOptions(100_000, 0))) {
+            TokenizedPair p = t.tokenize(pair(List.of(Message.user(longText)), longText, "short"));
+            assertTrue(p.prompt().length > 3000, "prompt has " + p.prompt().length + " tokens");
+            assertTrue(p.chosen().length > 3000);
+            assertEquals(2, p.rejected().length);
+        }
+    }
+
+    @Test
+    void truncationKeepsPromptEndCompletionStartAndDropsHopelessPrompts() throws Exception {
+        try (PairTokenizer full = PairTokenizer.fromFolder(RepoFiles.qwen3(), TokenizeOptions.DEFAULT);
+                PairTokenizer limited = PairTokenizer.fromFolder(RepoFiles.qwen3(), new TokenizeOptions(30, 12))) {
+            PreferenceExample e = pair(PROMPT, "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty", "ok");
+            TokenizedPair f = full.tokenize(e);
+            TokenizedPair l = limited.tokenize(e);
+            assertTrue(l.truncated());
+            assertArrayEquals(Arrays.copyOfRange(f.prompt(), f.prompt().length - 12, f.prompt().length), l.prompt(), "the prompt keeps its end");
+            assertArrayEquals(Arrays.copyOf(f.chosen(), 30 - 12), l.chosen(), "the completion keeps its start");
+            assertArrayEquals(f.rejected(), l.rejected());
+        }
+        try (PairTokenizer tiny = PairTokenizer.fromFolder(RepoFiles.qwen3(), new TokenizeOptions(10, 0))) {
+            BadRowException ex = assertThrows(BadRowException.class, () -> tiny.tokenize(pair(PROMPT, "a", "b")));
+            assertEquals("prompt too long", ex.reason());
+        }
+        try (PairTokenizer llama2 = PairTokenizer.fromFolder(resource("llama2"), new TokenizeOptions(40, 8))) {
+            TokenizedPair p = llama2.tokenize(pair(List.of(Message.user("a rather long question with many many words in it")), "x", "y"));
+            assertEquals(8, p.prompt().length);
+            assertEquals(1, p.prompt()[0], "a truncated prompt keeps its BOS");
+        }
+    }
+}

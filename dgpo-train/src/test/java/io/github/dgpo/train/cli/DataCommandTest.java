@@ -1,0 +1,72 @@
+package io.github.dgpo.train.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code dgpo data inspect} on the bundled data. */
+class DataCommandTest {
+
+    private static Path repo(String relative) {
+        Path dir = Paths.get("").toAbsolutePath();
+        while (!Files.exists(dir.resolve(relative))) {
+            dir = dir.getParent();
+        }
+        return dir.resolve(relative);
+    }
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = DgpoCli.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void inspectHhRlhfWithQwen3AsJson() throws Exception {
+        String[] r = run("data", "inspect", "--format", "hh-rlhf", "--path", repo("data/hh-rlhf/harmless-base-test.jsonl.gz").toString(),
+                "--tokenizer", repo("tokenizers/qwen3").toString(), "--max-length", "256", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode o = new ObjectMapper().readTree(r[1]);
+        assertEquals(List.of("read", "kept", "dropped", "truncated", "prompt_tokens", "chosen_tokens", "rejected_tokens", "similarity"), iterate(o));
+        assertEquals(2312, o.get("read").asInt());
+        assertEquals(4, o.get("dropped").get("empty completion").asInt());
+        long promptTooLong = o.get("dropped").path("prompt too long").asLong();
+        assertTrue(promptTooLong > 0, "some prompts exceed 256 tokens");
+        assertEquals(2312 - 4 - promptTooLong, o.get("kept").asLong());
+        assertTrue(o.get("truncated").asInt() > 0);
+        assertTrue(o.get("prompt_tokens").get("max").asInt() < 256);
+        assertEquals(List.of("mean", "p50", "p95", "max"), iterate(o.get("chosen_tokens")));
+        double jaccard = o.get("similarity").get("jaccard_mean").asDouble();
+        assertTrue(jaccard > 0 && jaccard < 1);
+    }
+
+    @Test
+    void inspectWithoutTokenizerAndErrors() throws Exception {
+        String[] r = run("data", "inspect", "--format", "ultrafeedback", "--path", repo("data/ultrafeedback-sample/parquet").toString(), "--split", "test_prefs", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode o = new ObjectMapper().readTree(r[1]);
+        assertEquals(List.of("read", "kept", "dropped", "truncated"), iterate(o));
+        assertEquals(12, o.get("kept").asInt());
+        String[] bad = run("data", "inspect", "--format", "csv", "--path", ".");
+        assertEquals(Integer.toString(DgpoCli.USER_ERROR), bad[0]);
+        assertTrue(bad[2].contains("unknown dataset format 'csv'"), bad[2]);
+        String[] missing = run("data", "inspect", "--format", "jsonl", "--path", "/no/such/file.jsonl");
+        assertTrue(missing[2].contains("/no/such/file.jsonl: no such file or folder"), missing[2]);
+    }
+
+    private static List<String> iterate(JsonNode o) {
+        List<String> names = new java.util.ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
