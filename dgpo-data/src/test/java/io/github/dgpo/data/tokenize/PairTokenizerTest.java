@@ -70,7 +70,7 @@ class PairTokenizerTest {
 
     @Test
     void llama2WithoutTemplateUsesThePlainFallbackAndAddsBosOnce() throws Exception {
-        try (PairTokenizer t = PairTokenizer.fromFolder(resource("llama2"), TokenizeOptions.DEFAULT)) {
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/llama2"), TokenizeOptions.DEFAULT)) {
             assertTrue(t.template().isFallback());
             TokenizedPair p = t.tokenize(pair(List.of(Message.user("What is 2+2?")), "It is 4.", "It is 5."));
             assertArrayEquals(new long[] {1, 1247, 28747, 1824, 349, 28705, 28750, 28806, 28750, 28804, 13, 13, 7226, 11143, 28747, 13}, p.prompt());
@@ -106,7 +106,7 @@ class PairTokenizerTest {
             BadRowException ex = assertThrows(BadRowException.class, () -> tiny.tokenize(pair(PROMPT, "a", "b")));
             assertEquals("prompt too long", ex.reason());
         }
-        try (PairTokenizer llama2 = PairTokenizer.fromFolder(resource("llama2"), new TokenizeOptions(40, 8))) {
+        try (PairTokenizer llama2 = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/llama2"), new TokenizeOptions(40, 8))) {
             TokenizedPair p = llama2.tokenize(pair(List.of(Message.user("a rather long question with many many words in it")), "x", "y"));
             assertEquals(8, p.prompt().length);
             assertEquals(1, p.prompt()[0], "a truncated prompt keeps its BOS");

@@ -1,0 +1,54 @@
+package io.github.dgpo.train.cli;
+
+import io.github.dgpo.train.config.ConfigLoader;
+import io.github.dgpo.train.config.TrainConfig;
+import io.github.dgpo.train.run.Trainer;
+import io.github.dgpo.train.run.TrainingAbortedException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dgpo train}: runs a training config. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a model with a YAML config (see configs/).")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "YAML run config")
+    Path config;
+
+    @Option(names = "--set", description = "override a config key: key=value (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @ArgGroup(exclusive = true)
+    Existing existing;
+
+    /** What to do with an output folder that already holds a run. */
+    static final class Existing {
+        @Option(names = "--resume", description = "continue from the newest complete checkpoint in output_dir")
+        boolean resume;
+
+        @Option(names = "--overwrite", description = "delete what output_dir holds and start again")
+        boolean overwrite;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig c = ConfigLoader.load(config, overrides);
+        Trainer.Mode mode = existing == null ? Trainer.Mode.FRESH : existing.resume ? Trainer.Mode.RESUME : Trainer.Mode.OVERWRITE;
+        try {
+            Trainer.Result r = new Trainer(c, mode, System.err).run();
+            System.err.printf("done: %d steps (%d skipped) in %s%n", r.steps(), r.skippedSteps(), r.outputDir());
+            if (!Double.isNaN(r.firstChosenLogpAvg())) {
+                System.err.printf("chosen per-token log-probability %s: %.4f -> %.4f%n",
+                        r.lastChosenLogpAvg() > r.firstChosenLogpAvg() ? "rose" : "fell", r.firstChosenLogpAvg(), r.lastChosenLogpAvg());
+            }
+            return 0;
+        } catch (TrainingAbortedException e) {
+            System.err.println("error: " + e.getMessage());
+            return 3;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.github.dgpo.train.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training run's settings, under the key names alignment-handbook and TRL users know. Read
+ * with {@link ConfigLoader}, which refuses unknown keys and applies {@code --set} overrides.
+ * Loss hyperparameters are top-level keys ({@code beta}, {@code tau}, ...) passed to the loss
+ * factory when set.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class TrainConfig {
+
+    /** Loss hyperparameter keys, passed to {@code PreferenceLosses.create} when set. */
+    public static final List<String> LOSS_KEYS = List.of("beta", "tau", "alpha", "lambda", "lambda_w", "lambda_l", "delta", "gamma",
+            "label_smoothing", "reference_free", "z0", "reduction", "detach_weight");
+
+    // model
+    @JsonProperty("model_name_or_path") public String modelNameOrPath;
+    @JsonProperty("random_model") public Map<String, Object> randomModel;
+    @JsonProperty("model_seed") public Long modelSeed = 0L;
+    @JsonProperty("ref_model_name_or_path") public String refModelNameOrPath;
+    @JsonProperty("tokenizer_name_or_path") public String tokenizerNameOrPath;
+    @JsonProperty("save_dtype") public String saveDtype = "float32";
+
+    // data
+    @JsonProperty("dataset_path") public String datasetPath;
+    @JsonProperty("dataset_format") public String datasetFormat = "jsonl";
+    @JsonProperty("dataset_split") public String datasetSplit;
+    @JsonProperty("eval_dataset_path") public String evalDatasetPath;
+    @JsonProperty("eval_split") public String evalSplit;
+    @JsonProperty("eval_fraction") public Double evalFraction = 0.0;
+    @JsonProperty("max_train_samples") public Integer maxTrainSamples;
+    @JsonProperty("strict_data") public Boolean strictData = false;
+    @JsonProperty("max_length") public Integer maxLength = 2048;
+    @JsonProperty("max_prompt_length") public Integer maxPromptLength = 0;
+    @JsonProperty("group_by_length") public Boolean groupByLength = true;
+
+    // loss
+    @JsonProperty("loss_type") public String lossType = "dgpo";
+    @JsonProperty("beta") public Object beta;
+    @JsonProperty("tau") public Object tau;
+    @JsonProperty("alpha") public Object alpha;
+    @JsonProperty("lambda") public Object lambda;
+    @JsonProperty("lambda_w") public Object lambdaW;
+    @JsonProperty("lambda_l") public Object lambdaL;
+    @JsonProperty("delta") public Object delta;
+    @JsonProperty("gamma") public Object gamma;
+    @JsonProperty("label_smoothing") public Object labelSmoothing;
+    @JsonProperty("reference_free") public Object referenceFree;
+    @JsonProperty("z0") public Object z0;
+    @JsonProperty("reduction") public Object reduction;
+    @JsonProperty("detach_weight") public Object detachWeight;
+    @JsonProperty("precompute_ref_log_probs") public Boolean precomputeRefLogProbs = false;
+    @JsonProperty("ref_cache_dir") public String refCacheDir;
+
+    // optimisation
+    @JsonProperty("learning_rate") public Double learningRate = 5e-7;
+    @JsonProperty("lr_scheduler_type") public String lrSchedulerType = "cosine";
+    @JsonProperty("warmup_ratio") public Double warmupRatio = 0.1;
+    @JsonProperty("num_train_epochs") public Double numTrainEpochs = 1.0;
+    @JsonProperty("max_steps") public Integer maxSteps = -1;
+    @JsonProperty("per_device_train_batch_size") public Integer perDeviceTrainBatchSize = 2;
+    @JsonProperty("per_device_eval_batch_size") public Integer perDeviceEvalBatchSize = 4;
+    @JsonProperty("gradient_accumulation_steps") public Integer gradientAccumulationSteps = 8;
+    @JsonProperty("max_grad_norm") public Double maxGradNorm = 1.0;
+    @JsonProperty("weight_decay") public Double weightDecay = 0.0;
+    @JsonProperty("adam_beta1") public Double adamBeta1 = 0.9;
+    @JsonProperty("adam_beta2") public Double adamBeta2 = 0.999;
+    @JsonProperty("adam_epsilon") public Double adamEpsilon = 1e-8;
+    @JsonProperty("logits_chunk_size") public Integer logitsChunkSize = 256;
+    @JsonProperty("max_consecutive_bad_steps") public Integer maxConsecutiveBadSteps = 5;
+
+    // logging, eval, checkpoints
+    @JsonProperty("logging_steps") public Integer loggingSteps = 10;
+    @JsonProperty("eval_steps") public Integer evalSteps = 0;
+    @JsonProperty("save_steps") public Integer saveSteps = 0;
+    @JsonProperty("save_total_limit") public Integer saveTotalLimit = 2;
+    @JsonProperty("seed") public Long seed = 42L;
+    @JsonProperty("output_dir") public String outputDir;
+    @JsonProperty("plots") public Boolean plots = true;
+    @JsonProperty("progress_bar") public Boolean progressBar = true;
+
+    /**
+     * The loss hyperparameters that are set, under their config names.
+     *
+     * @return an ordered map
+     */
+    public Map<String, Object> lossHyperparameters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Object[] values = {beta, tau, alpha, lambda, lambdaW, lambdaL, delta, gamma, labelSmoothing, referenceFree, z0, reduction, detachWeight};
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                m.put(LOSS_KEYS.get(i), values[i]);
+            }
+        }
+        return m;
+    }
+}

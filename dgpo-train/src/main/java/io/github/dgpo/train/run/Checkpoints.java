@@ -1,0 +1,195 @@
+package io.github.dgpo.train.run;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.safetensors.DType;
+import io.github.dgpo.core.safetensors.SafetensorsFile;
+import io.github.dgpo.core.safetensors.SafetensorsWriter;
+import io.github.dgpo.core.safetensors.TensorInfo;
+import io.github.dgpo.train.optim.AdamW;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code output_dir/checkpoint-<step>/}: the HF model folder (float32, so a resumed run is
+ * exact), {@code trainer_state.json} and {@code optimizer.safetensors} (AdamW's moments). Each
+ * is written into {@code .tmp-checkpoint-<step>} and renamed when complete, so a crash never
+ * leaves a half-written checkpoint under a real name; older checkpoints beyond {@code
+ * save_total_limit} are deleted.
+ */
+public final class Checkpoints {
+
+    /** Trainer state file name. */
+    public static final String STATE = "trainer_state.json";
+    /** Optimizer moments file name. */
+    public static final String OPTIMIZER = "optimizer.safetensors";
+
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Checkpoints() {}
+
+    /**
+     * Writes a checkpoint.
+     *
+     * @param runDir the run folder
+     * @param model the policy
+     * @param optimizer the optimizer
+     * @param state the trainer state
+     * @param tokenizerDir tokenizer files to copy beside the model
+     * @param keep how many checkpoints to keep (0: all)
+     * @return the checkpoint folder
+     * @throws IOException if it cannot be written
+     */
+    public static Path save(Path runDir, CausalLm model, AdamW optimizer, TrainerState state, Path tokenizerDir, int keep) throws IOException {
+        Path target = runDir.resolve("checkpoint-" + state.globalStep);
+        Path tmp = runDir.resolve(".tmp-checkpoint-" + state.globalStep);
+        deleteTree(tmp);
+        model.save(tmp, DType.F32, Long.MAX_VALUE, tokenizerDir);
+        List<SafetensorsWriter.Source> moments = new ArrayList<>();
+        optimizer.firstMoments().forEach((n, a) -> moments.add(source("exp_avg." + n, a)));
+        optimizer.secondMoments().forEach((n, a) -> moments.add(source("exp_avg_sq." + n, a)));
+        Path optimizerDir = tmp.resolve("optimizer");
+        new SafetensorsWriter(DType.F32, Long.MAX_VALUE).write(optimizerDir, moments);
+        Files.move(optimizerDir.resolve("model.safetensors"), tmp.resolve(OPTIMIZER));
+        Files.delete(optimizerDir);
+        JSON.writeValue(tmp.resolve(STATE).toFile(), state);
+        deleteTree(target);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        prune(runDir, keep);
+        return target;
+    }
+
+    /**
+     * The newest complete checkpoint.
+     *
+     * @param runDir the run folder
+     * @return its folder, if any
+     * @throws IOException if the folder cannot be listed
+     */
+    public static Optional<Path> newest(Path runDir) throws IOException {
+        return list(runDir).stream().max(Comparator.comparingInt(Checkpoints::step));
+    }
+
+    /**
+     * Reads a checkpoint's trainer state.
+     *
+     * @param checkpoint the folder
+     * @return the state
+     * @throws IOException if it cannot be read
+     */
+    public static TrainerState state(Path checkpoint) throws IOException {
+        return JSON.readValue(checkpoint.resolve(STATE).toFile(), TrainerState.class);
+    }
+
+    /**
+     * Restores AdamW's moments and step count.
+     *
+     * @param checkpoint the folder
+     * @param optimizer the optimizer to fill
+     * @param adamSteps the saved step count
+     * @throws IOException if the file cannot be read
+     */
+    public static void restoreOptimizer(Path checkpoint, AdamW optimizer, long adamSteps) throws IOException {
+        try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve(OPTIMIZER))) {
+            fill(f, "exp_avg.", optimizer.firstMoments());
+            fill(f, "exp_avg_sq.", optimizer.secondMoments());
+        }
+        optimizer.setSteps(adamSteps);
+    }
+
+    private static void fill(SafetensorsFile f, String prefix, Map<String, NDArray> arrays) throws IOException {
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            TensorInfo t = f.tensors().get(prefix + e.getKey());
+            if (t == null) {
+                throw new IOException(f.path() + ": no moment '" + prefix + e.getKey() + "'");
+            }
+            float[] values = new float[Math.toIntExact(t.elements())];
+            f.readFloats(t, 0, values, 0, values.length);
+            e.getValue().set(FloatBuffer.wrap(values));
+        }
+    }
+
+    private static SafetensorsWriter.Source source(String name, NDArray array) {
+        return new SafetensorsWriter.Source() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public long[] shape() {
+                return array.getShape().getShape();
+            }
+
+            @Override
+            public void read(long first, float[] dst, int count) {
+                float[] all = array.toFloatArray();
+                System.arraycopy(all, (int) first, dst, 0, count);
+            }
+        };
+    }
+
+    /**
+     * Complete checkpoints of a run.
+     *
+     * @param runDir the run folder
+     * @return their folders
+     * @throws IOException if the folder cannot be listed
+     */
+    public static List<Path> list(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(runDir)) {
+            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Files.exists(p.resolve(STATE)))
+                    .sorted(Comparator.comparingInt(Checkpoints::step)).collect(Collectors.toList());
+        }
+    }
+
+    private static int step(Path checkpoint) {
+        Matcher m = NAME.matcher(checkpoint.getFileName().toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    private static void prune(Path runDir, int keep) throws IOException {
+        if (keep <= 0) {
+            return;
+        }
+        List<Path> all = list(runDir);
+        for (int i = 0; i < all.size() - keep; i++) {
+            deleteTree(all.get(i));
+        }
+    }
+
+    /**
+     * Deletes a folder tree if it exists.
+     *
+     * @param dir the folder
+     * @throws IOException if it cannot be deleted
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
+    }
+}

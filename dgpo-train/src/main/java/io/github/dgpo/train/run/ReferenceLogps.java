@@ -1,0 +1,147 @@
+package io.github.dgpo.train.run;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.logprobs.SequenceLogprobs;
+import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.data.batch.Collator;
+import io.github.dgpo.data.batch.PaddedBatch;
+import io.github.dgpo.data.tokenize.TokenizedPair;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reference sequence log-probabilities computed once for every pair before training, so the
+ * reference model is not in memory while the policy trains, and cached on disk under a
+ * fingerprint of the reference weights and the token ids of every pair (which carry the data,
+ * the chat template and the length settings), so a rerun reuses them.
+ */
+public final class ReferenceLogps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceLogps.class);
+
+    private final float[] chosen;
+    private final float[] rejected;
+
+    private ReferenceLogps(float[] chosen, float[] rejected) {
+        this.chosen = chosen;
+        this.rejected = rejected;
+    }
+
+    /** @return reference sums of the chosen completions, by pair index */
+    public float[] chosen() {
+        return chosen;
+    }
+
+    /** @return reference sums of the rejected completions, by pair index */
+    public float[] rejected() {
+        return rejected;
+    }
+
+    /**
+     * Scores every pair with the reference, or reads the cached scores.
+     *
+     * @param reference the reference model
+     * @param pairs all pairs (training then evaluation)
+     * @param padId the pad id
+     * @param batchSize pairs per forward pass
+     * @param chunkSize head chunk size
+     * @param cacheDir the cache folder
+     * @param manager parent manager
+     * @return the scores
+     * @throws IOException if the cache cannot be written
+     */
+    public static ReferenceLogps precompute(CausalLm reference, List<TokenizedPair> pairs, long padId, int batchSize, int chunkSize, Path cacheDir, NDManager manager) throws IOException {
+        String fingerprint = fingerprint(reference, pairs);
+        Path file = cacheDir.resolve("ref-logps-" + fingerprint + ".bin");
+        if (Files.exists(file)) {
+            LOG.info("reference log-probabilities: reusing {}", file);
+            return read(file, pairs.size());
+        }
+        LOG.info("reference log-probabilities: scoring {} pairs (cache {})", pairs.size(), file);
+        float[] c = new float[pairs.size()];
+        float[] r = new float[pairs.size()];
+        Collator collator = new Collator(padId);
+        SequenceLogprobs logprobs = new SequenceLogprobs(chunkSize);
+        for (int start = 0; start < pairs.size(); start += batchSize) {
+            List<TokenizedPair> part = pairs.subList(start, Math.min(pairs.size(), start + batchSize));
+            PaddedBatch b = collator.pairs(part);
+            try (NDManager m = manager.newSubManager()) {
+                float[] sums = logprobs.compute(reference, m.create(b.inputIds()), m.create(b.attentionMask()), m.create(b.completionMask())).sums().toFloatArray();
+                for (int i = 0; i < part.size(); i++) {
+                    c[start + i] = sums[i];
+                    r[start + i] = sums[part.size() + i];
+                }
+            }
+        }
+        write(file, c, r);
+        return new ReferenceLogps(c, r);
+    }
+
+    private static String fingerprint(CausalLm reference, List<TokenizedPair> pairs) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update("dgpo-ref-logps-v1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (Map.Entry<String, NDArray> e : reference.parameters().entrySet()) {
+                d.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                d.update(e.getValue().toByteBuffer());
+            }
+            ByteBuffer buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            for (TokenizedPair p : pairs) {
+                for (long[] ids : new long[][] {p.prompt(), p.chosen(), p.rejected()}) {
+                    buf.clear();
+                    d.update(buf.putLong(ids.length).array());
+                    for (long id : ids) {
+                        buf.clear();
+                        d.update(buf.putLong(id).array());
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(d.digest()).substring(0, 24);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void write(Path file, float[] c, float[] r) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            out.writeInt(c.length);
+            for (int i = 0; i < c.length; i++) {
+                out.writeFloat(c[i]);
+                out.writeFloat(r[i]);
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static ReferenceLogps read(Path file, int n) throws IOException {
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+            int count = in.readInt();
+            if (count != n) {
+                throw new IOException(file + ": holds " + count + " pairs, expected " + n);
+            }
+            float[] c = new float[n];
+            float[] r = new float[n];
+            for (int i = 0; i < n; i++) {
+                c[i] = in.readFloat();
+                r[i] = in.readFloat();
+            }
+            return new ReferenceLogps(c, r);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.github.dgpo.train.run;
+
+import static io.github.dgpo.train.run.TrainTestSupport.config;
+import static io.github.dgpo.train.run.TrainTestSupport.load;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.train.cli.DgpoCli;
+import ai.djl.ndarray.NDManager;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run killed (the process, with SIGKILL, not an exception) after a checkpoint and resumed
+ * with {@code --resume} ends with the same weights and the same metric lines as an
+ * uninterrupted run, to 1e-6 (timing and memory fields aside).
+ */
+class ResumeAfterKillTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedAndResumedRunEqualsUninterruptedRun() throws Exception {
+        String[] settings = {"loss_type: dgpo", "max_steps: 40", "save_steps: 10", "save_total_limit: 2", "eval_fraction: 0.2", "eval_steps: 10"};
+        Path reference = tmp.resolve("uninterrupted");
+        new Trainer(load(config(tmp, reference.toString(), settings)), Trainer.Mode.FRESH, null).run();
+
+        Path run = tmp.resolve("killed");
+        Path cfg = config(tmp, run.toString(), settings);
+        Process child = cli(tmp.resolve("first.log"), "train", "--config", cfg.toString());
+        Path checkpoint = run.resolve("checkpoint-10").resolve(Checkpoints.STATE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!Files.exists(checkpoint) && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(child.isAlive(), "the run must still be going when it is killed");
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(Files.exists(run.resolve("checkpoint-40")), "killed before the end");
+        assertTrue(Files.exists(checkpoint));
+
+        Process resumed = cli(tmp.resolve("resumed.log"), "train", "--config", cfg.toString(), "--resume");
+        assertTrue(resumed.waitFor(300, TimeUnit.SECONDS));
+        String out = Files.readString(tmp.resolve("resumed.log"));
+        assertEquals(0, resumed.exitValue(), out);
+        assertTrue(out.contains("resuming from"), out);
+
+        TrainTestSupport.assertSameLines(TrainTestSupport.trainingLines(reference), TrainTestSupport.trainingLines(run), 1e-6);
+        List<com.fasterxml.jackson.databind.JsonNode> evalA = MetricsLog.read(reference).stream().filter(l -> l.has("eval_loss")).toList();
+        List<com.fasterxml.jackson.databind.JsonNode> evalB = MetricsLog.read(run).stream().filter(l -> l.has("eval_loss")).toList();
+        TrainTestSupport.assertSameLines(evalA, evalB, 1e-6);
+        TrainerTest.assertSameWeights(weights(reference), weights(run), 1e-6);
+        assertEquals(List.of("checkpoint-30", "checkpoint-40"), Checkpoints.list(run).stream().map(p -> p.getFileName().toString()).toList(), "save_total_limit keeps the newest two");
+    }
+
+    private static Map<String, float[]> weights(Path dir) throws Exception {
+        try (NDManager m = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(dir, m)) {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            lm.parameters().forEach((k, v) -> out.put(k, v.toFloatArray()));
+            return out;
+        }
+    }
+
+    private static Process cli(Path log, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                DgpoCli.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).directory(new File(".")).start();
+    }
+}
