@@ -353,6 +353,15 @@ public final class CausalLm implements AutoCloseable {
                     copyAtomically(tok.resolve(f), dir.resolve(f));
                 }
             }
+            Path gz = tok.resolve("tokenizer.json.gz");
+            if (!Files.exists(tok.resolve("tokenizer.json")) && Files.exists(gz)) {
+                // HF loads tokenizer.json only: write the bundled .gz out in full.
+                Path tmp = dir.resolve("tokenizer.json.tmp");
+                try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(gz))) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(tmp, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
         }
     }
 

@@ -37,7 +37,22 @@ public final class GenerateCommand implements Callable<Integer> {
 
         @Option(names = "--prompt", description = "prompt text (needs a tokenizer in the model folder)")
         String prompt;
+
+        @Option(names = "--data", description = "a dataset whose prompts to complete (AlpacaEval output with --output)")
+        Path data;
     }
+
+    @Option(names = "--format", defaultValue = "jsonl", description = "--data format (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--split", description = "--data split name")
+    String split;
+
+    @Option(names = "--output", description = "--data: JSON file in the AlpacaEval format [{instruction, output, generator}]")
+    Path output;
+
+    @Option(names = "--limit", defaultValue = "0", description = "--data: at most this many prompts (0: all)")
+    int limit;
 
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
     int maxNewTokens;
@@ -62,6 +77,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (input.data != null) {
+            return alpacaEval();
+        }
         try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root)) {
             TextTokenizer tokenizer = TextTokenizer.exists(model) ? TextTokenizer.load(model) : null;
             try {
@@ -110,6 +128,47 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
             }
         }
+        return 0;
+    }
+
+    /** Completes every prompt of a dataset and writes AlpacaEval's {@code [{instruction, output, generator}]}. */
+    private int alpacaEval() throws Exception {
+        if (output == null) {
+            throw new UserInputException("--data needs --output FILE");
+        }
+        java.util.List<io.github.dgpo.data.PreferenceExample> examples;
+        try {
+            examples = io.github.dgpo.data.Datasets.readPairs(new io.github.dgpo.data.Datasets.Spec(io.github.dgpo.data.DataFormat.parse(format), input.data, split, false,
+                    io.github.dgpo.data.read.UltraFeedbackRawReader.Options.DEFAULT)).examples();
+        } catch (io.github.dgpo.data.DataFormatException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
+        if (limit > 0 && examples.size() > limit) {
+            examples = examples.subList(0, limit);
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ArrayNode out = mapper.createArrayNode();
+        String generator = model.toAbsolutePath().normalize().getFileName().toString();
+        try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root);
+                io.github.dgpo.data.tokenize.PairTokenizer pt = io.github.dgpo.data.tokenize.PairTokenizer.fromFolder(model, io.github.dgpo.data.tokenize.TokenizeOptions.DEFAULT);
+                TextTokenizer text = TextTokenizer.load(model)) {
+            java.util.Set<Integer> stop = new java.util.HashSet<>(StopTokens.of(model, lm.config()));
+            stop.add((int) pt.endOfTurnId());
+            GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop);
+            for (io.github.dgpo.data.PreferenceExample e : examples) {
+                Generator.Result r = new Generator(lm).generate(pt.promptIds(e.prompt()), options, false);
+                long[] ids = r.stoppedAtEos() ? Arrays.copyOf(r.newIds(), r.newIds().length - 1) : r.newIds();
+                ObjectNode o = out.addObject();
+                o.put("instruction", e.prompt().get(e.prompt().size() - 1).content());
+                o.put("output", text.decode(ids, true));
+                o.put("generator", generator);
+            }
+        }
+        Path target = output.toAbsolutePath();
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        mapper.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), out);
+        java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        spec.commandLine().getErr().println("wrote " + out.size() + " completions to " + output);
         return 0;
     }
 

@@ -19,8 +19,9 @@ import java.util.TreeSet;
 
 /**
  * Reads a YAML run config: unknown keys are errors naming the key (and the valid ones), {@code
- * --set key=value} overrides are applied with YAML typing ({@code 1e-6}, {@code true}), and the
- * values are validated before anything runs.
+ * --set key=value} overrides are applied with YAML typing ({@code 1e-6}, {@code true}; a dotted
+ * key such as {@code random_model.vocab_size} sets a field of a mapping), and the values are
+ * validated before anything runs.
  */
 public final class ConfigLoader {
 
@@ -57,7 +58,18 @@ public final class ConfigLoader {
             }
             String key = o.substring(0, eq).trim();
             JsonNode value = YAML.readTree(o.substring(eq + 1));
-            root.set(key, value == null || value.isMissingNode() ? YAML.nullNode() : value);
+            value = value == null || value.isMissingNode() ? YAML.nullNode() : value;
+            // a dotted key (random_model.vocab_size=...) sets a field of a mapping
+            ObjectNode parent = root;
+            String[] path = key.split("\\.");
+            for (int i = 0; i < path.length - 1; i++) {
+                JsonNode child = parent.get(path[i]);
+                if (!(child instanceof ObjectNode)) {
+                    child = parent.putObject(path[i]);
+                }
+                parent = (ObjectNode) child;
+            }
+            parent.set(path[path.length - 1], value);
         }
         TrainConfig c;
         try {
