@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsCheckpoint;
 import io.github.dgpo.core.safetensors.SafetensorsException;
@@ -375,35 +376,6 @@ public final class CausalLm implements AutoCloseable {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Reads a parameter array in chunks for the writer. */
-    private static final class ArraySource implements SafetensorsWriter.Source {
-        private final String name;
-        private final NDArray array;
-
-        ArraySource(String name, NDArray array) {
-            this.name = name;
-            this.array = array;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public long[] shape() {
-            return array.getShape().getShape();
-        }
-
-        @Override
-        public void read(long first, float[] dst, int count) {
-            try (NDArray flat = array.stopGradient().reshape(-1); NDArray part = flat.get(first + ":" + (first + count))) {
-                float[] values = part.toFloatArray();
-                System.arraycopy(values, 0, dst, 0, count);
-            }
-        }
     }
 
     @Override

@@ -29,12 +29,7 @@ public final class GenericJsonlReader {
      * @return the pairs
      */
     public static List<PreferenceExample> read(Path path, String split, ReadReport report) {
-        List<PreferenceExample> out = new ArrayList<>();
-        RowSources.forEachRow(RowSources.files(path, split), report, (row, source) -> {
-            out.add(parse(row, source));
-            report.countKept(1);
-        });
-        return out;
+        return RowSources.collect(path, split, report, (row, source) -> List.of(parse(row, source)));
     }
 
     static PreferenceExample parse(JsonNode row, Source source) {

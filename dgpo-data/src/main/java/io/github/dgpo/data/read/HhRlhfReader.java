@@ -36,15 +36,8 @@ public final class HhRlhfReader {
      * @return the pairs
      */
     public static List<PreferenceExample> read(Path file, ReadReport report) {
-        List<PreferenceExample> out = new ArrayList<>();
-        JsonLines.forEach(file, report, (row, source) -> {
-            String chosen = RowFields.text(row, "chosen");
-            String rejected = RowFields.text(row, "rejected");
-            PreferenceExample e = split(chosen, rejected, source);
-            out.add(e);
-            report.countKept(1);
-        });
-        return out;
+        return RowSources.collect(file, null, report,
+                (row, source) -> List.of(split(RowFields.text(row, "chosen"), RowFields.text(row, "rejected"), source)));
     }
 
     /** Splits two transcripts into the shared prompt and the two completions. */

@@ -6,7 +6,6 @@ import io.github.dgpo.data.DropReasons;
 import io.github.dgpo.data.ReadReport;
 import io.github.dgpo.data.UnpairedExample;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** KTO's unpaired form: {@code {prompt, completion, label}} with a boolean label (true = desirable). */
@@ -23,15 +22,12 @@ public final class KtoReader {
      * @return the examples
      */
     public static List<UnpairedExample> read(Path path, String split, ReadReport report) {
-        List<UnpairedExample> out = new ArrayList<>();
-        RowSources.forEachRow(RowSources.files(path, split), report, (row, source) -> {
+        return RowSources.collect(path, split, report, (row, source) -> {
             JsonNode label = RowFields.required(row, "label");
             if (!label.isBoolean()) {
                 throw new BadRowException(DropReasons.WRONG_TYPE, "field 'label' must be true or false, got " + label);
             }
-            out.add(new UnpairedExample(RowFields.prompt(row, "prompt"), RowFields.completion(row, "completion"), label.asBoolean(), source));
-            report.countKept(1);
+            return List.of(new UnpairedExample(RowFields.prompt(row, "prompt"), RowFields.completion(row, "completion"), label.asBoolean(), source));
         });
-        return out;
     }
 }

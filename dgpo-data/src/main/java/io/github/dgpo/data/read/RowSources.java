@@ -57,6 +57,22 @@ final class RowSources {
         return n.endsWith(".parquet") || n.endsWith(".jsonl") || n.endsWith(".jsonl.gz");
     }
 
+    /** Parses a row into zero or more examples, or rejects it with a {@code BadRowException}. */
+    interface RowParser<T> {
+        List<T> parse(com.fasterxml.jackson.databind.JsonNode row, Source source);
+    }
+
+    /** The examples of every row of a dataset path, each counted as kept in the report. */
+    static <T> List<T> collect(Path path, String split, ReadReport report, RowParser<T> parser) {
+        List<T> out = new java.util.ArrayList<>();
+        forEachRow(files(path, split), report, (row, source) -> {
+            List<T> examples = parser.parse(row, source);
+            out.addAll(examples);
+            report.countKept(examples.size());
+        });
+        return out;
+    }
+
     /** Every row of every file, counted in the report; handler rejections are dropped rows. */
     static void forEachRow(List<Path> files, ReadReport report, JsonLines.RowHandler handler) {
         for (Path f : files) {

@@ -52,13 +52,7 @@ public final class UltraFeedbackRawReader {
      * @return the pairs
      */
     public static List<PreferenceExample> read(Path path, String split, Options options, ReadReport report) {
-        List<PreferenceExample> out = new ArrayList<>();
-        RowSources.forEachRow(RowSources.files(path, split), report, (row, source) -> {
-            List<PreferenceExample> pairs = pairs(row, source, options);
-            out.addAll(pairs);
-            report.countKept(pairs.size());
-        });
-        return out;
+        return RowSources.collect(path, split, report, (row, source) -> pairs(row, source, options));
     }
 
     static List<PreferenceExample> pairs(JsonNode row, Source source, Options o) {

@@ -8,7 +8,6 @@ import io.github.dgpo.data.PreferenceExample;
 import io.github.dgpo.data.ReadReport;
 import io.github.dgpo.data.Source;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,12 +29,7 @@ public final class UltraFeedbackReader {
      * @return the pairs
      */
     public static List<PreferenceExample> read(Path path, String split, ReadReport report) {
-        List<PreferenceExample> out = new ArrayList<>();
-        RowSources.forEachRow(RowSources.files(path, split), report, (row, source) -> {
-            out.add(parse(row, source));
-            report.countKept(1);
-        });
-        return out;
+        return RowSources.collect(path, split, report, (row, source) -> List.of(parse(row, source)));
     }
 
     static PreferenceExample parse(JsonNode row, Source source) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
@@ -61,8 +62,8 @@ public final class Checkpoints {
         deleteTree(tmp);
         model.save(tmp, DType.F32, Long.MAX_VALUE, tokenizerDir);
         List<SafetensorsWriter.Source> moments = new ArrayList<>();
-        optimizer.firstMoments().forEach((n, a) -> moments.add(source("exp_avg." + n, a)));
-        optimizer.secondMoments().forEach((n, a) -> moments.add(source("exp_avg_sq." + n, a)));
+        optimizer.firstMoments().forEach((n, a) -> moments.add(new ArraySource("exp_avg." + n, a)));
+        optimizer.secondMoments().forEach((n, a) -> moments.add(new ArraySource("exp_avg_sq." + n, a)));
         Path optimizerDir = tmp.resolve("optimizer");
         new SafetensorsWriter(DType.F32, Long.MAX_VALUE).write(optimizerDir, moments);
         Files.move(optimizerDir.resolve("model.safetensors"), tmp.resolve(OPTIMIZER));
@@ -122,26 +123,6 @@ public final class Checkpoints {
             f.readFloats(t, 0, values, 0, values.length);
             e.getValue().set(FloatBuffer.wrap(values));
         }
-    }
-
-    private static SafetensorsWriter.Source source(String name, NDArray array) {
-        return new SafetensorsWriter.Source() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public long[] shape() {
-                return array.getShape().getShape();
-            }
-
-            @Override
-            public void read(long first, float[] dst, int count) {
-                float[] all = array.toFloatArray();
-                System.arraycopy(all, (int) first, dst, 0, count);
-            }
-        };
     }
 
     /**

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
+import io.github.dgpo.train.TestRepo;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,18 +14,12 @@ import org.junit.jupiter.api.Test;
 class DataCommandTest {
 
     private static Path repo(String relative) {
-        Path dir = Paths.get("").toAbsolutePath();
-        while (!Files.exists(dir.resolve(relative))) {
-            dir = dir.getParent();
-        }
-        return dir.resolve(relative);
+        return TestRepo.path(relative);
     }
 
     private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = DgpoCli.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+        TestRepo.Run r = TestRepo.cli(args);
+        return new String[] {Integer.toString(r.code()), r.out(), r.err()};
     }
 
     @Test

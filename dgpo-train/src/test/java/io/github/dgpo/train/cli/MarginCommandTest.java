@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.train.TestRepo;
 import io.github.dgpo.losses.DgpoLoss;
 import io.github.dgpo.losses.PreferenceLosses;
 import io.github.dgpo.train.plot.MarginHeatmap;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,13 +28,8 @@ class MarginCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = DgpoCli.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
+    private static TestRepo.Run run(String... args) {
+        return TestRepo.cli(args);
     }
 
     private Path input(String... lines) throws Exception {
@@ -58,7 +52,7 @@ class MarginCommandTest {
                 "{\"chosen_logp_sum\": -3, \"rejected_logp_sum\": -2, \"chosen_tokens\": 3, \"rejected_tokens\": 2,"
                         + " \"ref_chosen_logp_sum\": -3, \"ref_rejected_logp_sum\": -2.5}");
         Path out = dir.resolve("out.jsonl");
-        Run r = run("margin", "--loss", "dpo", "--param", "beta=0.1", "--input", in.toString(), "--output", out.toString());
+        TestRepo.Run r = run("margin", "--loss", "dpo", "--param", "beta=0.1", "--input", in.toString(), "--output", out.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(out);
         assertEquals(2, lines.size());
@@ -82,7 +76,7 @@ class MarginCommandTest {
     @Test
     void dgpoToStdoutNeedsNoReference() throws Exception {
         Path in = input("{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -4, \"chosen_tokens\": 2, \"rejected_tokens\": 4}");
-        Run r = run("margin", "--loss", "dgpo", "--input", in.toString());
+        TestRepo.Run r = run("margin", "--loss", "dgpo", "--input", in.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode o = JSON.readTree(r.out().strip());
         double a = -0.5;
@@ -98,10 +92,10 @@ class MarginCommandTest {
     void ktoTakesZ0AsAParam() throws Exception {
         Path in = input("{\"chosen_logp_sum\": -10, \"rejected_logp_sum\": -20, \"chosen_tokens\": 3, \"rejected_tokens\": 4,"
                 + " \"ref_chosen_logp_sum\": -12, \"ref_rejected_logp_sum\": -18}");
-        Run r = run("margin", "--loss", "kto", "--param", "z0=0.5", "--input", in.toString());
+        TestRepo.Run r = run("margin", "--loss", "kto", "--param", "z0=0.5", "--input", in.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(0.9900003958114076, JSON.readTree(r.out().strip()).get("loss").asDouble(), 1e-12);
-        Run noZ0 = run("margin", "--loss", "kto", "--input", in.toString());
+        TestRepo.Run noZ0 = run("margin", "--loss", "kto", "--input", in.toString());
         assertEquals(0, noZ0.code());
         assertTrue(noZ0.err().contains("using z0 = 0"), noZ0.err());
     }
@@ -132,14 +126,14 @@ class MarginCommandTest {
             Path in = input(ok, ok, c.getKey(), ok);
             Path out = dir.resolve("out.jsonl");
             Files.deleteIfExists(out);
-            Run r = run("margin", "--loss", "simpo", "--input", in.toString(), "--output", out.toString());
+            TestRepo.Run r = run("margin", "--loss", "simpo", "--input", in.toString(), "--output", out.toString());
             assertEquals(DgpoCli.USER_ERROR, r.code(), c.getKey());
             assertTrue(r.err().contains(c.getValue()), () -> "expected '" + c.getValue() + "' in: " + r.err());
             assertFalse(Files.exists(out), "a failed run must leave no output file");
             try (var files = Files.list(dir)) {
                 assertEquals(1, files.count(), "no temporary file left behind");
             }
-            Run toStdout = run("margin", "--loss", "simpo", "--input", in.toString());
+            TestRepo.Run toStdout = run("margin", "--loss", "simpo", "--input", in.toString());
             assertEquals("", toStdout.out(), "nothing on stdout when a line is bad");
         }
     }
@@ -147,7 +141,7 @@ class MarginCommandTest {
     @Test
     void referenceFieldsAreRequiredOnlyByReferenceLosses() throws Exception {
         Path in = input("{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}");
-        Run dpo = run("margin", "--loss", "dpo", "--input", in.toString());
+        TestRepo.Run dpo = run("margin", "--loss", "dpo", "--input", in.toString());
         assertEquals(DgpoCli.USER_ERROR, dpo.code());
         assertTrue(dpo.err().contains("pairs.jsonl:1: field 'ref_chosen_logp_sum' is missing"), dpo.err());
         assertEquals(0, run("margin", "--loss", "dpo", "--param", "reference_free=true", "--input", in.toString()).code());
@@ -156,14 +150,14 @@ class MarginCommandTest {
     @Test
     void badLossOrParamOrFileIsAClearError() throws Exception {
         Path in = input("{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}");
-        Run unknown = run("margin", "--loss", "dgpo2", "--input", in.toString());
+        TestRepo.Run unknown = run("margin", "--loss", "dgpo2", "--input", in.toString());
         assertEquals(DgpoCli.USER_ERROR, unknown.code());
         assertTrue(unknown.err().contains("unknown loss 'dgpo2'; valid: dgpo, dpo"), unknown.err());
-        Run param = run("margin", "--loss", "dgpo", "--param", "tau=1", "--input", in.toString());
+        TestRepo.Run param = run("margin", "--loss", "dgpo", "--param", "tau=1", "--input", in.toString());
         assertTrue(param.err().contains("unknown hyperparameter tau for loss 'dgpo'; valid: beta, reduction, detach_weight"), param.err());
-        Run beta = run("margin", "--loss", "dgpo", "--param", "beta=0", "--input", in.toString());
+        TestRepo.Run beta = run("margin", "--loss", "dgpo", "--param", "beta=0", "--input", in.toString());
         assertTrue(beta.err().contains("beta must be > 0"), beta.err());
-        Run missing = run("margin", "--loss", "dgpo", "--input", dir.resolve("nope.jsonl").toString());
+        TestRepo.Run missing = run("margin", "--loss", "dgpo", "--input", dir.resolve("nope.jsonl").toString());
         assertEquals(DgpoCli.USER_ERROR, missing.code());
         assertTrue(missing.err().contains("nope.jsonl: no such file"), missing.err());
     }
@@ -171,7 +165,7 @@ class MarginCommandTest {
     @Test
     void heatmapIsAPngAndItsRatiosAreTheExactOnes() throws Exception {
         Path png = dir.resolve("dgpo.png");
-        Run r = run("margin", "--loss", "dgpo", "--heatmap", png.toString());
+        TestRepo.Run r = run("margin", "--loss", "dgpo", "--heatmap", png.toString());
         assertEquals(0, r.code(), r.err());
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(900, image.getWidth());

@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.train.TestRepo;
 import io.github.dgpo.core.TestResources;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** {@code dgpo score} and {@code dgpo generate} on the real stories260K model, against HF transformers. */
@@ -16,13 +15,8 @@ class ModelCommandsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = DgpoCli.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
+    private static TestRepo.Run run(String... args) {
+        return TestRepo.cli(args);
     }
 
     @Test
@@ -34,7 +28,7 @@ class ModelCommandsTest {
         for (long id : ids) {
             idText.append(idText.length() == 0 ? "" : ",").append(id);
         }
-        Run r = run("score", "--model", TestResources.stories260K().toString(), "--ids", idText.toString(), "--logits-at", "0,3", "--json");
+        TestRepo.Run r = run("score", "--model", TestResources.stories260K().toString(), "--ids", idText.toString(), "--logits-at", "0,3", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = JSON.readTree(r.out());
         double sum = 0;
@@ -61,7 +55,7 @@ class ModelCommandsTest {
     void generateIsTransformersGreedy() throws Exception {
         JsonNode ref = JSON.readTree(TestResources.path("models/stories260K-reference.json").toFile());
         long[] expected = JSON.convertValue(ref.get("greedy_from_bos"), long[].class);
-        Run r = run("generate", "--model", TestResources.stories260K().toString(), "--ids", "1", "--max-new-tokens", Integer.toString(expected.length - 1), "--json");
+        TestRepo.Run r = run("generate", "--model", TestResources.stories260K().toString(), "--ids", "1", "--max-new-tokens", Integer.toString(expected.length - 1), "--json");
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(expected, JSON.convertValue(JSON.readTree(r.out()).get("ids"), long[].class));
     }
@@ -69,19 +63,19 @@ class ModelCommandsTest {
     @Test
     void badArgumentsAreClearErrors() {
         String model = TestResources.stories260K().toString();
-        Run ids = run("score", "--model", model, "--ids", "1,x");
+        TestRepo.Run ids = run("score", "--model", model, "--ids", "1,x");
         assertEquals(DgpoCli.USER_ERROR, ids.code());
         assertTrue(ids.err().contains("--ids must be comma-separated integers, got '1,x'"), ids.err());
-        Run vocab = run("score", "--model", model, "--ids", "1,9999");
+        TestRepo.Run vocab = run("score", "--model", model, "--ids", "1,9999");
         assertTrue(vocab.err().contains("id 9999 is outside the vocabulary [0, 511]"), vocab.err());
-        Run pos = run("score", "--model", model, "--ids", "1,2", "--logits-at", "5");
+        TestRepo.Run pos = run("score", "--model", model, "--ids", "1,2", "--logits-at", "5");
         assertTrue(pos.err().contains("--logits-at position 5 is outside [0, 1]"), pos.err());
-        Run missing = run("generate", "--model", "/nonexistent/model", "--ids", "1");
+        TestRepo.Run missing = run("generate", "--model", "/nonexistent/model", "--ids", "1");
         assertEquals(DgpoCli.USER_ERROR, missing.code());
         assertTrue(missing.err().contains("model folder does not exist"), missing.err());
-        Run prompt = run("generate", "--model", model, "--prompt", "Once upon a time");
+        TestRepo.Run prompt = run("generate", "--model", model, "--prompt", "Once upon a time");
         assertTrue(prompt.err().contains("--prompt needs a tokenizer.json in the model folder"), prompt.err());
-        Run temp = run("generate", "--model", model, "--ids", "1", "--temperature", "-1");
+        TestRepo.Run temp = run("generate", "--model", model, "--ids", "1", "--temperature", "-1");
         assertTrue(temp.err().contains("temperature must be >= 0"), temp.err());
     }
 }

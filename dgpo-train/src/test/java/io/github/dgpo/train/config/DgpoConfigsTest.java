@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.dgpo.losses.PreferenceLosses;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -17,11 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DgpoConfigsTest {
 
     private static Path repo() {
-        Path dir = Paths.get("").toAbsolutePath();
-        while (!Files.isDirectory(dir.resolve("configs"))) {
-            dir = dir.getParent();
-        }
-        return dir;
+        return io.github.dgpo.train.TestRepo.path("configs").getParent();
     }
 
     @Test

@@ -20,11 +20,7 @@ final class TrainTestSupport {
     private TrainTestSupport() {}
 
     static Path repo(String relative) {
-        Path dir = Paths.get("").toAbsolutePath();
-        while (!Files.exists(dir.resolve(relative))) {
-            dir = dir.getParent();
-        }
-        return dir.resolve(relative);
+        return io.github.dgpo.train.TestRepo.path(relative);
     }
 
     static Path pairs() {
