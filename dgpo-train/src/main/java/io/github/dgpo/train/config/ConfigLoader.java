@@ -102,7 +102,9 @@ public final class ConfigLoader {
         if (c.datasetPath == null) {
             throw new IllegalArgumentException(where + "dataset_path is required");
         }
-        DataFormat.parse(c.datasetFormat);
+        if (DataFormat.parse(c.datasetFormat) == DataFormat.KTO && !c.lossType.equals("kto")) {
+            throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, which only loss_type kto trains on");
+        }
         if (!c.lossType.equals("sft")) {
             PreferenceLosses.create(c.lossType, c.lossHyperparameters());
         } else if (!c.lossHyperparameters().isEmpty()) {

@@ -16,6 +16,7 @@ import io.github.dgpo.core.util.ProcessMemory;
 import io.github.dgpo.data.batch.BatchSampler;
 import io.github.dgpo.data.batch.Collator;
 import io.github.dgpo.data.batch.PaddedBatch;
+import io.github.dgpo.data.tokenize.TokenizedExample;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import io.github.dgpo.losses.KtoLoss;
 import io.github.dgpo.losses.LossOutput;
@@ -23,6 +24,7 @@ import io.github.dgpo.losses.PairLogps;
 import io.github.dgpo.losses.PreferenceLoss;
 import io.github.dgpo.losses.PreferenceLosses;
 import io.github.dgpo.losses.SftLoss;
+import io.github.dgpo.losses.UnpairedLogps;
 import io.github.dgpo.train.config.ConfigLoader;
 import io.github.dgpo.train.config.TrainConfig;
 import io.github.dgpo.train.optim.AdamW;
@@ -131,7 +133,11 @@ public final class Trainer {
             throw new IllegalArgumentException("kto estimating z0 needs the reference model in memory: set precompute_ref_log_probs: false, or give z0");
         }
         TrainingData data = TrainingData.load(c, tokenizerDir);
-        LOG.info("data: {} training pairs, {} evaluation pairs; {}", data.train().size(), data.eval().size(), data.report().summary().replace("\n", "; "));
+        if (data.unpaired() && c.precomputeRefLogProbs) {
+            throw new IllegalArgumentException("precompute_ref_log_probs is for paired data; unpaired KTO scores each batch with the reference model");
+        }
+        LOG.info("data: {} training {}, {} evaluation; {}", data.trainSize(), data.unpaired() ? "examples (unpaired)" : "pairs",
+                data.unpaired() ? data.evalUnpaired().size() : data.eval().size(), data.report().summary().replace("\n", "; "));
         writeRunInfo(runDir, loss);
 
         try (NDManager root = OfflineEngine.newManager()) {
@@ -293,7 +299,9 @@ public final class Trainer {
             this.root = root;
             this.collator = new Collator(data.padId());
             this.logprobs = new SequenceLogprobs(c.logitsChunkSize);
-            int[] lengths = data.train().stream().mapToInt(TokenizedPair::maxRowLength).toArray();
+            int[] lengths = data.unpaired()
+                    ? data.trainUnpaired().stream().mapToInt(e -> e.prompt().length + e.completion().length).toArray()
+                    : data.train().stream().mapToInt(TokenizedPair::maxRowLength).toArray();
             this.sampler = new BatchSampler(lengths, c.perDeviceTrainBatchSize, c.seed, c.groupByLength);
             this.stepsPerEpoch = (sampler.batchesPerEpoch() + c.gradientAccumulationSteps - 1) / c.gradientAccumulationSteps;
             this.totalSteps = c.maxSteps > 0 ? c.maxSteps : (int) Math.ceil(c.numTrainEpochs * stepsPerEpoch);
@@ -320,18 +328,22 @@ public final class Trainer {
                     if (state.globalStep % c.loggingSteps == 0 || state.globalStep == totalSteps) {
                         log.write(logLine());
                     }
-                    if (c.evalSteps > 0 && state.globalStep % c.evalSteps == 0 && !data.eval().isEmpty()) {
+                    if (c.evalSteps > 0 && state.globalStep % c.evalSteps == 0 && hasEval()) {
                         log.write(evaluate());
                     }
                     if (c.saveSteps > 0 && state.globalStep % c.saveSteps == 0 && state.globalStep < totalSteps) {
                         checkpoint();
                     }
                 }
-                if (!data.eval().isEmpty() && (c.evalSteps == 0 || totalSteps % c.evalSteps != 0)) {
+                if (hasEval() && (c.evalSteps == 0 || totalSteps % c.evalSteps != 0)) {
                     log.write(evaluate());
                 }
             }
             checkpoint();
+        }
+
+        private boolean hasEval() {
+            return data.unpaired() ? !data.evalUnpaired().isEmpty() : !data.eval().isEmpty();
         }
 
         private void checkpoint() throws IOException {
@@ -384,6 +396,9 @@ public final class Trainer {
 
         /** Forward and backward of one micro-batch, gradients scaled by its share of the step. */
         private double microStep(int[] indices, double scale) {
+            if (data.unpaired()) {
+                return microStepUnpaired(indices, scale);
+            }
             List<TokenizedPair> pairs = new ArrayList<>();
             for (int i : indices) {
                 pairs.add(data.train().get(i));
@@ -424,6 +439,61 @@ public final class Trainer {
                 windowTokens += batch.tokens();
                 return lossValue;
             }
+        }
+
+        /**
+         * KTO on unpaired examples: one row per example; the reference scores each batch; {@code
+         * z0} from prompt {@code i} with the completion of example {@code (i+1) mod B}.
+         */
+        private double microStepUnpaired(int[] indices, double scale) {
+            List<TokenizedExample> examples = new ArrayList<>();
+            for (int i : indices) {
+                examples.add(data.trainUnpaired().get(i));
+            }
+            try (NDManager m = root.newSubManager()) {
+                PaddedBatch batch = collator.unpaired(examples);
+                UnpairedScores u = unpairedInputs(m, examples, batch);
+                double lossValue;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    SequenceLogprobs.Result res = logprobs.compute(policy, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask()));
+                    NDArray s = m.create(res.sums().toFloatArray());
+                    s.setRequiresGradient(true);
+                    LossOutput out = ((KtoLoss) loss).computeUnpaired(new UnpairedLogps(s, m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef()));
+                    lossValue = out.loss().getFloat();
+                    if (poisonedSteps.test(state.globalStep + 1)) {
+                        lossValue = Double.NaN;
+                    }
+                    gc.backward(out.loss().mul(io.github.dgpo.core.Scalars.constant(out.loss(), scale)));
+                    res.backward(gc, s.getGradient());
+                    window.add(out.metrics(), examples.size());
+                    windowTokens += batch.tokens();
+                }
+                return lossValue;
+            }
+        }
+
+        /** Inputs of the unpaired loss scored without gradient. */
+        private record UnpairedScores(float[] reference, boolean[] desirable, NDArray mismatched, NDArray mismatchedRef) {}
+
+        private UnpairedScores unpairedInputs(NDManager m, List<TokenizedExample> examples, PaddedBatch batch) {
+            float[] ref = logprobs.compute(reference, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+            boolean[] desirable = new boolean[examples.size()];
+            for (int i = 0; i < desirable.length; i++) {
+                desirable[i] = examples.get(i).desirable();
+            }
+            NDArray mis = null;
+            NDArray misRef = null;
+            if (((KtoLoss) loss).needsMismatchedPairs() && examples.size() > 1) {
+                List<TokenizedExample> shifted = new ArrayList<>();
+                for (int i = 0; i < examples.size(); i++) {
+                    TokenizedExample next = examples.get((i + 1) % examples.size());
+                    shifted.add(new TokenizedExample(examples.get(i).prompt(), next.completion(), next.desirable(), false, null));
+                }
+                PaddedBatch sb = collator.unpaired(shifted);
+                mis = m.create(logprobs.compute(policy, m.create(sb.inputIds()), m.create(sb.attentionMask()), m.create(sb.completionMask())).sums().toFloatArray());
+                misRef = m.create(logprobs.compute(reference, m.create(sb.inputIds()), m.create(sb.attentionMask()), m.create(sb.completionMask())).sums().toFloatArray());
+            }
+            return new UnpairedScores(ref, desirable, mis, misRef);
         }
 
         private float[][] referenceSums(NDManager m, PaddedBatch batch, int[] indices) {
@@ -490,6 +560,9 @@ public final class Trainer {
 
         /** Loss metrics of the evaluation pairs (no gradient), keys prefixed {@code eval_}. */
         private Map<String, Object> evaluate() {
+            if (data.unpaired()) {
+                return evaluateUnpaired();
+            }
             MetricsWindow ev = new MetricsWindow();
             int offset = data.train().size();
             List<TokenizedPair> eval = data.eval();
@@ -526,6 +599,27 @@ public final class Trainer {
             line.put("epoch", state.globalStep / (double) stepsPerEpoch);
             ev.means().forEach((k, v) -> line.put("eval_" + k, v));
             line.put("eval_pairs", eval.size());
+            return line;
+        }
+
+        private Map<String, Object> evaluateUnpaired() {
+            MetricsWindow ev = new MetricsWindow();
+            List<TokenizedExample> eval = data.evalUnpaired();
+            for (int start = 0; start < eval.size(); start += c.perDeviceEvalBatchSize) {
+                List<TokenizedExample> part = eval.subList(start, Math.min(eval.size(), start + c.perDeviceEvalBatchSize));
+                try (NDManager m = root.newSubManager()) {
+                    PaddedBatch batch = collator.unpaired(part);
+                    UnpairedScores u = unpairedInputs(m, part, batch);
+                    float[] s = logprobs.compute(policy, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+                    ev.add(((KtoLoss) loss).computeUnpaired(new UnpairedLogps(m.create(s), m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef())).metrics(),
+                            part.size());
+                }
+            }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", state.globalStep);
+            line.put("epoch", state.globalStep / (double) stepsPerEpoch);
+            ev.means().forEach((k, v) -> line.put("eval_" + k, v));
+            line.put("eval_examples", eval.size());
             return line;
         }
 

@@ -6,6 +6,7 @@ import io.github.dgpo.data.ReadReport;
 import io.github.dgpo.data.read.UltraFeedbackRawReader;
 import io.github.dgpo.data.tokenize.PairTokenizer;
 import io.github.dgpo.data.tokenize.TokenizeOptions;
+import io.github.dgpo.data.tokenize.TokenizedExample;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import io.github.dgpo.train.config.TrainConfig;
 import java.io.IOException;
@@ -20,12 +21,25 @@ import java.util.Random;
  * A run's tokenized pairs: the training set (optionally capped), and the evaluation set from
  * {@code eval_dataset_path} or a seeded {@code eval_fraction} held out of the training data.
  *
- * @param train training pairs
+ * @param train training pairs (empty for unpaired data)
  * @param eval evaluation pairs (may be empty)
+ * @param trainUnpaired training examples of KTO's unpaired form (empty for pairs)
+ * @param evalUnpaired evaluation examples of the unpaired form
  * @param report what reading and tokenizing did
  * @param padId the pad id
  */
-public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, ReadReport report, long padId) {
+public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, List<TokenizedExample> trainUnpaired, List<TokenizedExample> evalUnpaired,
+        ReadReport report, long padId) {
+
+    /** @return whether the data is KTO's unpaired form */
+    public boolean unpaired() {
+        return !trainUnpaired.isEmpty();
+    }
+
+    /** @return training examples (pairs or unpaired) */
+    public int trainSize() {
+        return unpaired() ? trainUnpaired.size() : train.size();
+    }
 
     /**
      * Reads and tokenizes a run's data.
@@ -37,10 +51,10 @@ public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, 
      */
     public static TrainingData load(TrainConfig c, Path tokenizerDir) throws IOException {
         DataFormat format = DataFormat.parse(c.datasetFormat);
-        if (format == DataFormat.KTO) {
-            throw new IllegalArgumentException("dataset_format kto (unpaired) is not supported by the trainer yet; use paired data (KTO trains on pairs)");
-        }
         TokenizeOptions options = new TokenizeOptions(c.maxLength, c.maxPromptLength);
+        if (format == DataFormat.KTO) {
+            return loadUnpaired(c, tokenizerDir, options);
+        }
         try (PairTokenizer tokenizer = PairTokenizer.fromFolder(tokenizerDir, options)) {
             Datasets.Pairs pairs = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.datasetPath), c.datasetSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
             List<TokenizedPair> all = tokenizer.tokenizeAll(pairs.examples(), pairs.report());
@@ -62,7 +76,33 @@ public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, 
             if (train.isEmpty()) {
                 throw new IllegalArgumentException(c.datasetPath + ": no training pairs left after reading and filtering (" + pairs.report().summary().replace('\n', ' ') + ")");
             }
-            return new TrainingData(train, eval, pairs.report(), tokenizer.padId());
+            return new TrainingData(train, eval, List.of(), List.of(), pairs.report(), tokenizer.padId());
+        }
+    }
+
+    private static TrainingData loadUnpaired(TrainConfig c, Path tokenizerDir, TokenizeOptions options) throws IOException {
+        try (PairTokenizer tokenizer = PairTokenizer.fromFolder(tokenizerDir, options)) {
+            Datasets.Unpaired read = Datasets.readUnpaired(new Datasets.Spec(DataFormat.KTO, Paths.get(c.datasetPath), c.datasetSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
+            List<TokenizedExample> all = tokenizer.tokenizeAllUnpaired(read.examples(), read.report());
+            List<TokenizedExample> eval = new ArrayList<>();
+            List<TokenizedExample> train = new ArrayList<>(all);
+            if (c.evalDatasetPath != null) {
+                Datasets.Unpaired e = Datasets.readUnpaired(new Datasets.Spec(DataFormat.KTO, Paths.get(c.evalDatasetPath), c.evalSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
+                eval = tokenizer.tokenizeAllUnpaired(e.examples(), e.report());
+            } else if (c.evalFraction > 0) {
+                List<TokenizedExample> shuffled = new ArrayList<>(all);
+                Collections.shuffle(shuffled, new Random(c.seed));
+                int n = (int) Math.round(all.size() * c.evalFraction);
+                eval = new ArrayList<>(shuffled.subList(0, n));
+                train = new ArrayList<>(shuffled.subList(n, shuffled.size()));
+            }
+            if (c.maxTrainSamples != null && c.maxTrainSamples < train.size()) {
+                train = new ArrayList<>(train.subList(0, c.maxTrainSamples));
+            }
+            if (train.isEmpty()) {
+                throw new IllegalArgumentException(c.datasetPath + ": no training examples left after reading and filtering (" + read.report().summary().replace('\n', ' ') + ")");
+            }
+            return new TrainingData(List.of(), List.of(), train, eval, read.report(), tokenizer.padId());
         }
     }
 }

@@ -131,6 +131,35 @@ class TrainerTest {
     }
 
     @Test
+    void ktoTrainsOnItsUnpairedFormAndOnPairs() throws Exception {
+        Path unpaired = tmp.resolve("kto.jsonl");
+        List<String> rows = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(TrainTestSupport.pairs())) {
+            JsonNode p = json.readTree(line);
+            rows.add(json.writeValueAsString(Map.of("prompt", p.get("prompt").asText(), "completion", p.get("chosen").asText(), "label", true)));
+            rows.add(json.writeValueAsString(Map.of("prompt", p.get("prompt").asText(), "completion", p.get("rejected").asText(), "label", false)));
+        }
+        Files.write(unpaired, rows);
+        Path run = tmp.resolve("kto-unpaired");
+        new Trainer(load(config(tmp, run.toString(), "loss_type: kto", "beta: 0.5", "max_steps: 30", "eval_fraction: 0.125"),
+                "dataset_path=" + unpaired, "dataset_format=kto", "learning_rate=0.003"),
+                Trainer.Mode.FRESH, null).run();
+        List<JsonNode> lines = TrainTestSupport.trainingLines(run);
+        assertEquals(30, lines.size());
+        assertTrue(lines.get(0).has("kl") && lines.get(0).has("count/desirable"));
+        assertEquals(0.5, lines.get(0).get("loss").asDouble(), 1e-6, "policy = reference, z0 = 0: each term is 1 - sigma(0)");
+        assertTrue(avg(lines.subList(24, 30), "loss") < avg(lines.subList(0, 6), "loss"), "the unpaired KTO loss falls");
+        assertTrue(MetricsLog.read(run).stream().anyMatch(l -> l.has("eval_loss")));
+
+        Path paired = tmp.resolve("kto-paired");
+        new Trainer(load(config(tmp, paired.toString(), "loss_type: kto", "beta: 0.5", "max_steps: 6")), Trainer.Mode.FRESH, null).run();
+        assertTrue(TrainTestSupport.trainingLines(paired).get(5).get("kl").asDouble() >= 0, "z0 from mismatched pairs");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> load(config(tmp, tmp.resolve("x").toString(), "loss_type: dpo"), "dataset_format=kto"))
+                .getMessage().contains("dataset_format kto holds unpaired examples, which only loss_type kto trains on"));
+    }
+
+    @Test
     void nonFiniteStepsAreSkippedCountedAndStopTheRunWhenTheyPersist() throws Exception {
         Path run = tmp.resolve("nan");
         Trainer.Result r = new Trainer(load(config(tmp, run.toString(), "loss_type: simpo", "max_steps: 8")), Trainer.Mode.FRESH, null)
