@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -129,28 +128,6 @@ public final class TextTokenizer implements AutoCloseable {
      */
     public Path source() {
         return source;
-    }
-
-    /**
-     * Copies a tokenizer folder's files, decompressing {@code tokenizer.json.gz}.
-     *
-     * @param from source folder
-     * @param to target folder
-     * @throws IOException on failure
-     */
-    public static void copyFiles(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        for (String name : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "generation_config.json"}) {
-            if (Files.exists(from.resolve(name))) {
-                Files.copy(from.resolve(name), to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        Path gz = from.resolve("tokenizer.json.gz");
-        if (!Files.exists(from.resolve("tokenizer.json")) && Files.exists(gz)) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
-                Files.copy(in, to.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 
     @Override
