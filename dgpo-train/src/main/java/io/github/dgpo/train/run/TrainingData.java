@@ -57,52 +57,47 @@ public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, 
         }
         try (PairTokenizer tokenizer = PairTokenizer.fromFolder(tokenizerDir, options)) {
             Datasets.Pairs pairs = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.datasetPath), c.datasetSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
-            List<TokenizedPair> all = tokenizer.tokenizeAll(pairs.examples(), pairs.report());
-            List<TokenizedPair> eval = new ArrayList<>();
-            List<TokenizedPair> train = new ArrayList<>(all);
-            if (c.evalDatasetPath != null) {
+            List<List<TokenizedPair>> split = split(c, tokenizer.tokenizeAll(pairs.examples(), pairs.report()), () -> {
                 Datasets.Pairs e = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.evalDatasetPath), c.evalSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
-                eval = tokenizer.tokenizeAll(e.examples(), e.report());
-            } else if (c.evalFraction > 0) {
-                List<TokenizedPair> shuffled = new ArrayList<>(all);
-                Collections.shuffle(shuffled, new Random(c.seed));
-                int n = (int) Math.round(all.size() * c.evalFraction);
-                eval = new ArrayList<>(shuffled.subList(0, n));
-                train = new ArrayList<>(shuffled.subList(n, shuffled.size()));
-            }
-            if (c.maxTrainSamples != null && c.maxTrainSamples < train.size()) {
-                train = new ArrayList<>(train.subList(0, c.maxTrainSamples));
-            }
-            if (train.isEmpty()) {
-                throw new IllegalArgumentException(c.datasetPath + ": no training pairs left after reading and filtering (" + pairs.report().summary().replace('\n', ' ') + ")");
-            }
-            return new TrainingData(train, eval, List.of(), List.of(), pairs.report(), tokenizer.padId());
+                return tokenizer.tokenizeAll(e.examples(), e.report());
+            }, pairs.report());
+            return new TrainingData(split.get(0), split.get(1), List.of(), List.of(), pairs.report(), tokenizer.padId());
         }
     }
 
     private static TrainingData loadUnpaired(TrainConfig c, Path tokenizerDir, TokenizeOptions options) throws IOException {
         try (PairTokenizer tokenizer = PairTokenizer.fromFolder(tokenizerDir, options)) {
             Datasets.Unpaired read = Datasets.readUnpaired(new Datasets.Spec(DataFormat.KTO, Paths.get(c.datasetPath), c.datasetSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
-            List<TokenizedExample> all = tokenizer.tokenizeAllUnpaired(read.examples(), read.report());
-            List<TokenizedExample> eval = new ArrayList<>();
-            List<TokenizedExample> train = new ArrayList<>(all);
-            if (c.evalDatasetPath != null) {
+            List<List<TokenizedExample>> split = split(c, tokenizer.tokenizeAllUnpaired(read.examples(), read.report()), () -> {
                 Datasets.Unpaired e = Datasets.readUnpaired(new Datasets.Spec(DataFormat.KTO, Paths.get(c.evalDatasetPath), c.evalSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
-                eval = tokenizer.tokenizeAllUnpaired(e.examples(), e.report());
-            } else if (c.evalFraction > 0) {
-                List<TokenizedExample> shuffled = new ArrayList<>(all);
-                Collections.shuffle(shuffled, new Random(c.seed));
-                int n = (int) Math.round(all.size() * c.evalFraction);
-                eval = new ArrayList<>(shuffled.subList(0, n));
-                train = new ArrayList<>(shuffled.subList(n, shuffled.size()));
-            }
-            if (c.maxTrainSamples != null && c.maxTrainSamples < train.size()) {
-                train = new ArrayList<>(train.subList(0, c.maxTrainSamples));
-            }
-            if (train.isEmpty()) {
-                throw new IllegalArgumentException(c.datasetPath + ": no training examples left after reading and filtering (" + read.report().summary().replace('\n', ' ') + ")");
-            }
-            return new TrainingData(List.of(), List.of(), train, eval, read.report(), tokenizer.padId());
+                return tokenizer.tokenizeAllUnpaired(e.examples(), e.report());
+            }, read.report());
+            return new TrainingData(List.of(), List.of(), split.get(0), split.get(1), read.report(), tokenizer.padId());
         }
+    }
+
+    /**
+     * {training, evaluation}: the evaluation set from {@code eval_dataset_path}, or a seeded
+     * {@code eval_fraction} held out; the training set capped at {@code max_train_samples}.
+     */
+    private static <T> List<List<T>> split(TrainConfig c, List<T> all, java.util.function.Supplier<List<T>> evalFile, io.github.dgpo.data.ReadReport report) {
+        List<T> eval = new ArrayList<>();
+        List<T> train = new ArrayList<>(all);
+        if (c.evalDatasetPath != null) {
+            eval = evalFile.get();
+        } else if (c.evalFraction > 0) {
+            List<T> shuffled = new ArrayList<>(all);
+            Collections.shuffle(shuffled, new Random(c.seed));
+            int n = (int) Math.round(all.size() * c.evalFraction);
+            eval = new ArrayList<>(shuffled.subList(0, n));
+            train = new ArrayList<>(shuffled.subList(n, shuffled.size()));
+        }
+        if (c.maxTrainSamples != null && c.maxTrainSamples < train.size()) {
+            train = new ArrayList<>(train.subList(0, c.maxTrainSamples));
+        }
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException(c.datasetPath + ": no training pairs left after reading and filtering (" + report.summary().replace('\n', ' ') + ")");
+        }
+        return List.of(train, eval);
     }
 }
