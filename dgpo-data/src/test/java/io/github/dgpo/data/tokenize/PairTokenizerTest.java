@@ -79,6 +79,27 @@ class PairTokenizerTest {
         }
     }
 
+    /**
+     * The batch path (prompts rendered in parallel, one native tokenizer call per 256 pairs)
+     * gives exactly what tokenizing each pair alone gives, on every pair of the bundled split.
+     */
+    @Test
+    void batchTokenizationEqualsOneByOne() throws Exception {
+        io.github.dgpo.data.Datasets.Pairs pairs = io.github.dgpo.data.Datasets.readPairs(
+                io.github.dgpo.data.Datasets.Spec.of(io.github.dgpo.data.DataFormat.HH_RLHF, RepoFiles.hhRlhf()));
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.qwen3(), new TokenizeOptions(512, 256))) {
+            List<TokenizedPair> batch = t.tokenizeAll(pairs.examples(), pairs.report());
+            assertEquals(pairs.examples().size(), batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                TokenizedPair one = t.tokenize(pairs.examples().get(i));
+                assertArrayEquals(one.prompt(), batch.get(i).prompt(), "prompt of pair " + i);
+                assertArrayEquals(one.chosen(), batch.get(i).chosen(), "chosen of pair " + i);
+                assertArrayEquals(one.rejected(), batch.get(i).rejected(), "rejected of pair " + i);
+                assertEquals(one.truncated(), batch.get(i).truncated());
+            }
+        }
+    }
+
     @Test
     void noSilent512TokenTruncation() throws Exception {
         String longText = "word ".repeat(3000);
