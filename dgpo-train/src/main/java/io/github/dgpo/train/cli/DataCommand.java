@@ -53,6 +53,18 @@ public final class DataCommand implements Runnable {
         @Option(names = "--strict", description = "fail on the first bad row")
         boolean strict;
 
+        @Option(names = "--pair-rule", defaultValue = "best-vs-random", description = "ultrafeedback-raw: best-vs-random, best-vs-worst or all-pairs (default: ${DEFAULT-VALUE})")
+        String pairRule;
+
+        @Option(names = "--min-score-gap", defaultValue = "1.0", description = "ultrafeedback-raw, all-pairs: minimum score gap (default: ${DEFAULT-VALUE})")
+        double minScoreGap;
+
+        @Option(names = "--fine-grained-scores", description = "ultrafeedback-raw: score by the mean of fine-grained ratings, not overall_score")
+        boolean fineGrained;
+
+        @Option(names = "--seed", defaultValue = "42", description = "ultrafeedback-raw, best-vs-random: seed (default: ${DEFAULT-VALUE})")
+        long seed;
+
         @Option(names = "--json", description = "one JSON object")
         boolean json;
 
@@ -69,7 +81,8 @@ public final class DataCommand implements Runnable {
             }
             DataInspector.Inspection in;
             try {
-                in = DataInspector.inspect(new Datasets.Spec(DataFormat.parse(format), path, split, strict, UltraFeedbackRawReader.Options.DEFAULT), tokenizer, options);
+                UltraFeedbackRawReader.Options raw = new UltraFeedbackRawReader.Options(io.github.dgpo.data.read.PairRule.parse(pairRule), minScoreGap, fineGrained, seed);
+                in = DataInspector.inspect(new Datasets.Spec(DataFormat.parse(format), path, split, strict, raw), tokenizer, options);
             } catch (io.github.dgpo.data.DataFormatException e) {
                 throw new UserInputException(e.getMessage(), e);
             }

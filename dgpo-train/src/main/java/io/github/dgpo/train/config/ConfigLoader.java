@@ -102,6 +102,7 @@ public final class ConfigLoader {
         if (c.datasetPath == null) {
             throw new IllegalArgumentException(where + "dataset_path is required");
         }
+        c.rawPairing();
         if (DataFormat.parse(c.datasetFormat) == DataFormat.KTO && !c.lossType.equals("kto")) {
             throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, which only loss_type kto trains on");
         }

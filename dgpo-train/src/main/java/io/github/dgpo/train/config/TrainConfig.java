@@ -36,6 +36,9 @@ public final class TrainConfig {
     @JsonProperty("eval_fraction") public Double evalFraction = 0.0;
     @JsonProperty("max_train_samples") public Integer maxTrainSamples;
     @JsonProperty("strict_data") public Boolean strictData = false;
+    @JsonProperty("pair_rule") public String pairRule = "best-vs-random";
+    @JsonProperty("min_score_gap") public Double minScoreGap = 1.0;
+    @JsonProperty("fine_grained_scores") public Boolean fineGrainedScores = false;
     @JsonProperty("max_length") public Integer maxLength = 2048;
     @JsonProperty("max_prompt_length") public Integer maxPromptLength = 0;
     @JsonProperty("group_by_length") public Boolean groupByLength = true;
@@ -84,6 +87,16 @@ public final class TrainConfig {
     @JsonProperty("output_dir") public String outputDir;
     @JsonProperty("plots") public Boolean plots = true;
     @JsonProperty("progress_bar") public Boolean progressBar = true;
+
+    /**
+     * How {@code ultrafeedback-raw} completions are paired ({@code pair_rule}, {@code
+     * min_score_gap}, {@code fine_grained_scores}; the pairing seed is {@code seed}).
+     *
+     * @return the reader options
+     */
+    public io.github.dgpo.data.read.UltraFeedbackRawReader.Options rawPairing() {
+        return new io.github.dgpo.data.read.UltraFeedbackRawReader.Options(io.github.dgpo.data.read.PairRule.parse(pairRule), minScoreGap, fineGrainedScores, seed);
+    }
 
     /**
      * The loss hyperparameters that are set, under their config names.

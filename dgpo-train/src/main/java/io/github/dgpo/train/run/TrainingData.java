@@ -56,9 +56,9 @@ public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, 
             return loadUnpaired(c, tokenizerDir, options);
         }
         try (PairTokenizer tokenizer = PairTokenizer.fromFolder(tokenizerDir, options)) {
-            Datasets.Pairs pairs = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.datasetPath), c.datasetSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
+            Datasets.Pairs pairs = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.datasetPath), c.datasetSplit, c.strictData, c.rawPairing()));
             List<List<TokenizedPair>> split = split(c, tokenizer.tokenizeAll(pairs.examples(), pairs.report()), () -> {
-                Datasets.Pairs e = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.evalDatasetPath), c.evalSplit, c.strictData, UltraFeedbackRawReader.Options.DEFAULT));
+                Datasets.Pairs e = Datasets.readPairs(new Datasets.Spec(format, Paths.get(c.evalDatasetPath), c.evalSplit, c.strictData, c.rawPairing()));
                 return tokenizer.tokenizeAll(e.examples(), e.report());
             }, pairs.report());
             return new TrainingData(split.get(0), split.get(1), List.of(), List.of(), pairs.report(), tokenizer.padId());

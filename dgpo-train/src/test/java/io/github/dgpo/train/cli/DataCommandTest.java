@@ -55,6 +55,19 @@ class DataCommandTest {
         assertTrue(missing[2].contains("/no/such/file.jsonl: no such file or folder"), missing[2]);
     }
 
+    @Test
+    void rawUltraFeedbackPairingIsConfigurable() throws Exception {
+        String raw = repo("data/ultrafeedback-sample/raw").toString();
+        JsonNode worst = new ObjectMapper().readTree(run("data", "inspect", "--format", "ultrafeedback-raw", "--path", raw, "--pair-rule", "best-vs-worst", "--json")[1]);
+        assertEquals(12, worst.get("read").asInt());
+        assertEquals(10, worst.get("kept").asInt());
+        assertEquals(1, worst.get("dropped").get("tie").asInt());
+        JsonNode all = new ObjectMapper().readTree(run("data", "inspect", "--format", "ultrafeedback-raw", "--path", raw, "--pair-rule", "all-pairs", "--min-score-gap", "4", "--json")[1]);
+        assertTrue(all.get("kept").asInt() > 10, "all pairs with a gap of 4 give several pairs per row");
+        String[] bad = run("data", "inspect", "--format", "ultrafeedback-raw", "--path", raw, "--pair-rule", "random");
+        assertTrue(bad[2].contains("pair rule must be best-vs-random, best-vs-worst or all-pairs"), bad[2]);
+    }
+
     private static List<String> iterate(JsonNode o) {
         List<String> names = new java.util.ArrayList<>();
         o.fieldNames().forEachRemaining(names::add);
