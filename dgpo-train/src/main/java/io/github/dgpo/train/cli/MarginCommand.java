@@ -57,6 +57,9 @@ public final class MarginCommand implements Callable<Integer> {
     @Option(names = "--heatmap", description = "PNG of d_w/d_l over per-token averages in [-3, 0]^2")
     Path heatmap;
 
+    @Option(names = "--heatmap-ratio", defaultValue = "exact", description = "exact (d_w/d_l of the gradient, default) or paper (DGPO's Eq. 12-13 diagnostic)")
+    String heatmapRatio;
+
     @Option(names = "--heatmap-tokens", defaultValue = "1", description = "completion length used for both responses in the heatmap (default: ${DEFAULT-VALUE})")
     int heatmapTokens;
 
@@ -88,7 +91,10 @@ public final class MarginCommand implements Callable<Integer> {
             if (heatmapTokens < 1) {
                 throw new UserInputException("--heatmap-tokens must be >= 1, got " + heatmapTokens);
             }
-            new MarginHeatmap(preferenceLoss, heatmapTokens).write(heatmap);
+            if (!heatmapRatio.equals("exact") && !heatmapRatio.equals("paper")) {
+                throw new UserInputException("--heatmap-ratio must be exact or paper, got '" + heatmapRatio + "'");
+            }
+            new MarginHeatmap(preferenceLoss, heatmapTokens, heatmapRatio.equals("paper")).write(heatmap);
             err.println("wrote " + heatmap);
         }
         return 0;

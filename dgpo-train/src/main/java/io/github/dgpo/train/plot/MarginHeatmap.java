@@ -41,16 +41,33 @@ public final class MarginHeatmap {
 
     private final PreferenceLoss loss;
     private final int tokens;
+    private final boolean paperRatio;
 
     /**
-     * Creates the heatmap of a loss.
+     * Creates the heatmap of a loss's exact {@code d_w/d_l}.
      *
      * @param loss the loss
      * @param tokens completion length of both responses (sums are averages times this)
      */
     public MarginHeatmap(PreferenceLoss loss, int tokens) {
+        this(loss, tokens, false);
+    }
+
+    /**
+     * Creates the heatmap of a loss's exact {@code d_w/d_l}, or of the DGPO paper's Eq. 12-13
+     * ratio (DGPO only).
+     *
+     * @param loss the loss
+     * @param tokens completion length of both responses
+     * @param paperRatio draw {@code DgpoLoss.paperRatio} of the per-token averages instead
+     */
+    public MarginHeatmap(PreferenceLoss loss, int tokens, boolean paperRatio) {
+        if (paperRatio && !loss.name().equals("dgpo")) {
+            throw new IllegalArgumentException("the paper's Eq. 12-13 ratio is DGPO's; --heatmap-ratio paper needs --loss dgpo");
+        }
         this.loss = loss;
         this.tokens = tokens;
+        this.paperRatio = paperRatio;
     }
 
     /**
@@ -86,7 +103,7 @@ public final class MarginHeatmap {
             double[] dL = out.dL().toDoubleArray();
             double[] ratio = new double[n];
             for (int k = 0; k < n; k++) {
-                ratio[k] = dW[k] / dL[k];
+                ratio[k] = paperRatio ? io.github.dgpo.losses.DgpoLoss.paperRatio(aw[k], al[k]) : dW[k] / dL[k];
             }
             return new double[][] {aw, al, ratio};
         }
@@ -132,10 +149,10 @@ public final class MarginHeatmap {
         plot.addAnnotation(label);
 
         JFreeChart chart = new JFreeChart(
-                loss.name() + ": d_w/d_l over per-token log-probabilities", JFreeChart.DEFAULT_TITLE_FONT, plot, false);
+                loss.name() + (paperRatio ? ": the paper's Eq. 12-13 ratio (not the gradient)" : ": d_w/d_l over per-token log-probabilities"), JFreeChart.DEFAULT_TITLE_FONT, plot, false);
         chart.addSubtitle(new TextTitle(
                 loss + ", n_w = n_l = " + tokens + (loss.requiresReference() ? ", reference log-probabilities 0" : "")
-                        + "; grey: d_l = 0 or ratio undefined"));
+                        + "; grey: d_l = 0 or ratio undefined or not positive"));
         NumberAxis scaleAxis = new NumberAxis("log10(d_w/d_l)");
         scaleAxis.setRange(-LOG_RATIO_BOUND, LOG_RATIO_BOUND);
         PaintScaleLegend legend = new PaintScaleLegend(scale, scaleAxis);

@@ -177,5 +177,13 @@ class MarginCommandTest {
             assertEquals(exact, grid[2][k], 1e-9 * Math.abs(exact));
             assertTrue(Math.abs(DgpoLoss.paperRatio(a, b) - exact) > 0 || a == b);
         }
+        double[][] paper = new MarginHeatmap(PreferenceLosses.create("dgpo"), 1, true).ratios();
+        for (int k = 0; k < paper[0].length; k += 997) {
+            assertEquals(DgpoLoss.paperRatio(paper[0][k], paper[1][k]), paper[2][k], 1e-12);
+        }
+        Path paperPng = dir.resolve("paper.png");
+        assertEquals(0, run("margin", "--loss", "dgpo", "--heatmap", paperPng.toString(), "--heatmap-ratio", "paper").code());
+        assertTrue(Files.size(paperPng) > 1000);
+        assertTrue(run("margin", "--loss", "dpo", "--heatmap", paperPng.toString(), "--heatmap-ratio", "paper").err().contains("needs --loss dgpo"));
     }
 }
