@@ -394,6 +394,17 @@ public final class Trainer {
             }
         }
 
+        /** A collated batch's arrays, created once and shared by the policy and reference passes. */
+        private record Rows(NDArray ids, NDArray attention, NDArray completion) {
+            static Rows of(NDManager m, PaddedBatch b) {
+                return new Rows(m.create(b.inputIds()), m.create(b.attentionMask()), m.create(b.completionMask()));
+            }
+
+            SequenceLogprobs.Result score(SequenceLogprobs logprobs, CausalLm model) {
+                return logprobs.compute(model, ids, attention, completion);
+            }
+        }
+
         /** Forward and backward of one micro-batch, gradients scaled by its share of the step. */
         private double microStep(int[] indices, double scale) {
             if (data.unpaired()) {
@@ -406,14 +417,12 @@ public final class Trainer {
             PaddedBatch batch = collator.pairs(pairs);
             int b = pairs.size();
             try (NDManager m = root.newSubManager()) {
-                NDArray ids = m.create(batch.inputIds());
-                NDArray attention = m.create(batch.attentionMask());
-                NDArray completion = m.create(batch.completionMask());
-                float[][] refs = referenceSums(m, batch, indices);
+                Rows rows = Rows.of(m, batch);
+                float[][] refs = referenceSums(rows, indices);
                 float[][] mis = mismatchedSums(m, pairs);
                 double lossValue;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    SequenceLogprobs.Result res = logprobs.compute(policy, ids, attention, completion);
+                    SequenceLogprobs.Result res = rows.score(logprobs, policy);
                     float[] sums = res.sums().toFloatArray();
                     float[] counts = res.counts().toFloatArray();
                     NDArray sw = m.create(Arrays.copyOfRange(sums, 0, b));
@@ -452,10 +461,11 @@ public final class Trainer {
             }
             try (NDManager m = root.newSubManager()) {
                 PaddedBatch batch = collator.unpaired(examples);
-                UnpairedScores u = unpairedInputs(m, examples, batch);
+                Rows rows = Rows.of(m, batch);
+                UnpairedScores u = unpairedInputs(m, examples, rows);
                 double lossValue;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    SequenceLogprobs.Result res = logprobs.compute(policy, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask()));
+                    SequenceLogprobs.Result res = rows.score(logprobs, policy);
                     NDArray s = m.create(res.sums().toFloatArray());
                     s.setRequiresGradient(true);
                     LossOutput out = ((KtoLoss) loss).computeUnpaired(new UnpairedLogps(s, m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef()));
@@ -475,8 +485,8 @@ public final class Trainer {
         /** Inputs of the unpaired loss scored without gradient. */
         private record UnpairedScores(float[] reference, boolean[] desirable, NDArray mismatched, NDArray mismatchedRef) {}
 
-        private UnpairedScores unpairedInputs(NDManager m, List<TokenizedExample> examples, PaddedBatch batch) {
-            float[] ref = logprobs.compute(reference, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+        private UnpairedScores unpairedInputs(NDManager m, List<TokenizedExample> examples, Rows rows) {
+            float[] ref = rows.score(logprobs, reference).sums().toFloatArray();
             boolean[] desirable = new boolean[examples.size()];
             for (int i = 0; i < desirable.length; i++) {
                 desirable[i] = examples.get(i).desirable();
@@ -489,14 +499,14 @@ public final class Trainer {
                     TokenizedExample next = examples.get((i + 1) % examples.size());
                     shifted.add(new TokenizedExample(examples.get(i).prompt(), next.completion(), next.desirable(), false, null));
                 }
-                PaddedBatch sb = collator.unpaired(shifted);
-                mis = m.create(logprobs.compute(policy, m.create(sb.inputIds()), m.create(sb.attentionMask()), m.create(sb.completionMask())).sums().toFloatArray());
-                misRef = m.create(logprobs.compute(reference, m.create(sb.inputIds()), m.create(sb.attentionMask()), m.create(sb.completionMask())).sums().toFloatArray());
+                Rows shiftedRows = Rows.of(m, collator.unpaired(shifted));
+                mis = m.create(shiftedRows.score(logprobs, policy).sums().toFloatArray());
+                misRef = m.create(shiftedRows.score(logprobs, reference).sums().toFloatArray());
             }
             return new UnpairedScores(ref, desirable, mis, misRef);
         }
 
-        private float[][] referenceSums(NDManager m, PaddedBatch batch, int[] indices) {
+        private float[][] referenceSums(Rows rows, int[] indices) {
             if (!loss.requiresReference()) {
                 return null;
             }
@@ -509,7 +519,7 @@ public final class Trainer {
                 }
                 return new float[][] {c0, r0};
             }
-            float[] sums = logprobs.compute(reference, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+            float[] sums = rows.score(logprobs, reference).sums().toFloatArray();
             int b = indices.length;
             return new float[][] {Arrays.copyOfRange(sums, 0, b), Arrays.copyOfRange(sums, b, 2 * b)};
         }
@@ -524,10 +534,10 @@ public final class Trainer {
                 TokenizedPair next = pairs.get((i + 1) % pairs.size());
                 shifted.add(new TokenizedPair(pairs.get(i).prompt(), next.chosen(), next.chosen(), false, null));
             }
-            PaddedBatch batch = collator.pairs(shifted);
+            Rows rows = Rows.of(m, collator.pairs(shifted));
             int b = pairs.size();
-            float[] p = logprobs.compute(policy, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
-            float[] r = logprobs.compute(reference, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+            float[] p = rows.score(logprobs, policy).sums().toFloatArray();
+            float[] r = rows.score(logprobs, reference).sums().toFloatArray();
             return new float[][] {Arrays.copyOfRange(p, 0, b), Arrays.copyOfRange(r, 0, b)};
         }
 
@@ -575,7 +585,8 @@ public final class Trainer {
                 }
                 PaddedBatch batch = collator.pairs(part);
                 try (NDManager m = root.newSubManager()) {
-                    float[] sums = logprobs.compute(policy, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+                    Rows rows = Rows.of(m, batch);
+                    float[] sums = rows.score(logprobs, policy).sums().toFloatArray();
                     int b = part.size();
                     float[] counts = new float[2 * b];
                     for (int i = 0; i < 2 * b; i++) {
@@ -583,7 +594,7 @@ public final class Trainer {
                     }
                     PairLogps logps = PairLogps.of(m.create(Arrays.copyOfRange(sums, 0, b)), m.create(Arrays.copyOfRange(sums, b, 2 * b)),
                             m.create(Arrays.copyOfRange(counts, 0, b)), m.create(Arrays.copyOfRange(counts, b, 2 * b)));
-                    float[][] refs = referenceSums(m, batch, indices);
+                    float[][] refs = referenceSums(rows, indices);
                     if (refs != null) {
                         logps = logps.withReference(m.create(refs[0]), m.create(refs[1]));
                     }
@@ -608,9 +619,9 @@ public final class Trainer {
             for (int start = 0; start < eval.size(); start += c.perDeviceEvalBatchSize) {
                 List<TokenizedExample> part = eval.subList(start, Math.min(eval.size(), start + c.perDeviceEvalBatchSize));
                 try (NDManager m = root.newSubManager()) {
-                    PaddedBatch batch = collator.unpaired(part);
-                    UnpairedScores u = unpairedInputs(m, part, batch);
-                    float[] s = logprobs.compute(policy, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+                    Rows rows = Rows.of(m, collator.unpaired(part));
+                    UnpairedScores u = unpairedInputs(m, part, rows);
+                    float[] s = rows.score(logprobs, policy).sums().toFloatArray();
                     ev.add(((KtoLoss) loss).computeUnpaired(new UnpairedLogps(m.create(s), m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef())).metrics(),
                             part.size());
                 }
