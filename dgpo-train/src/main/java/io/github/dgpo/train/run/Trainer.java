@@ -542,9 +542,7 @@ public final class Trainer {
         }
 
         private Map<String, Object> logLine() {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("step", state.globalStep);
-            line.put("epoch", state.globalStep / (double) stepsPerEpoch);
+            Map<String, Object> line = stepFields();
             Map<String, Double> means = window.means();
             means.forEach(line::put);
             line.put("grad_norm", windowSteps == 0 ? Double.NaN : windowGradNorm / windowSteps);
@@ -605,12 +603,7 @@ public final class Trainer {
                     ev.add(loss.compute(logps).metrics(), b);
                 }
             }
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("step", state.globalStep);
-            line.put("epoch", state.globalStep / (double) stepsPerEpoch);
-            ev.means().forEach((k, v) -> line.put("eval_" + k, v));
-            line.put("eval_pairs", eval.size());
-            return line;
+            return evalLine(ev, "eval_pairs", eval.size());
         }
 
         private Map<String, Object> evaluateUnpaired() {
@@ -626,11 +619,22 @@ public final class Trainer {
                             part.size());
                 }
             }
+            return evalLine(ev, "eval_examples", eval.size());
+        }
+
+        /** The fields every metrics line starts with. */
+        private Map<String, Object> stepFields() {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("step", state.globalStep);
             line.put("epoch", state.globalStep / (double) stepsPerEpoch);
+            return line;
+        }
+
+        /** An evaluation line: the window's means prefixed {@code eval_}, and the example count. */
+        private Map<String, Object> evalLine(MetricsWindow ev, String countKey, int count) {
+            Map<String, Object> line = stepFields();
             ev.means().forEach((k, v) -> line.put("eval_" + k, v));
-            line.put("eval_examples", eval.size());
+            line.put(countKey, count);
             return line;
         }
 
