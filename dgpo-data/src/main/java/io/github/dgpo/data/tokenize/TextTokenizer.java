@@ -16,7 +16,8 @@ import java.util.zip.GZIPInputStream;
  * changes the text behind our back: DJL's default truncation to 512 tokens and its padding
  * are switched off, and special tokens are never added (BOS/EOS placement is the chat
  * template's and the tokenizer step's decision). A {@code tokenizer.json.gz} is accepted
- * (decompressed once into a temporary file), so large vocabularies can be bundled.
+ * (decompressed once per file version into the temporary folder), so large vocabularies can be
+ * bundled.
  *
  * <p>Only token ids are fetched from the native tokenizer: DJL's {@code Encoding} makes about
  * nine JNI calls per text (tokens as strings, offsets, masks), which made tokenization four
@@ -47,11 +48,7 @@ public final class TextTokenizer implements AutoCloseable {
         if (Files.exists(json)) {
             file = json;
         } else if (Files.exists(gz)) {
-            file = Files.createTempFile("dgpo-tokenizer", ".json");
-            file.toFile().deleteOnExit();
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(gz)); OutputStream out = Files.newOutputStream(file)) {
-                in.transferTo(out);
-            }
+            file = decompressed(gz);
         } else {
             throw new NoSuchFileException(dir + ": no tokenizer.json or tokenizer.json.gz");
         }
@@ -62,6 +59,28 @@ public final class TextTokenizer implements AutoCloseable {
                 .optPadding(false)
                 .build();
         return new TextTokenizer(t, dir);
+    }
+
+    /**
+     * The decompressed copy of a {@code tokenizer.json.gz}, made once per file version in the
+     * temporary folder (keyed by path, size and modification time) and written atomically, so
+     * repeated loads do not decompress again.
+     */
+    private static Path decompressed(Path gz) throws IOException {
+        String key = gz.toAbsolutePath().normalize() + "|" + Files.size(gz) + "|" + Files.getLastModifiedTime(gz).toMillis();
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "dgpo-tokenizer-" + Integer.toHexString(key.hashCode()) + "-" + Files.size(gz) + ".json");
+        if (Files.exists(file)) {
+            return file;
+        }
+        Path tmp = Files.createTempFile(file.getParent(), "dgpo-tokenizer", ".part");
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(gz)); OutputStream out = Files.newOutputStream(tmp)) {
+            in.transferTo(out);
+            out.close();
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return file;
     }
 
     /**
