@@ -77,8 +77,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     qwen = AutoTokenizer.from_pretrained(tokenizer_dir("qwen3"))
     llama3 = AutoTokenizer.from_pretrained(tokenizer_dir("llama3"))
-    llama2 = AutoTokenizer.from_pretrained(tokenizer_dir("llama2"))
-    for name, tok, template in [("qwen3", qwen, None), ("llama3", llama3, None), ("mistral-instruct", llama2, MISTRAL), ("zephyr", llama2, ZEPHYR)]:
+    mistral = AutoTokenizer.from_pretrained(tokenizer_dir("mistral"))
+    for name, tok, template in [("qwen3", qwen, None), ("llama3", llama3, None), ("mistral-instruct", mistral, MISTRAL), ("zephyr", mistral, ZEPHYR)]:
         with open(os.path.join(OUT, name + ".json"), "w") as f:
             json.dump(render(tok, template, name), f, indent=1, ensure_ascii=False)
 

@@ -10,13 +10,13 @@ import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The examples run end to end with tiny settings (Llama 2 tokenizer, 32K vocabulary, few steps). */
+/** The examples run end to end with tiny settings (Mistral tokenizer, 32K vocabulary, few steps). */
 class ExamplesTest {
 
     private static String[] tiny(Path out) {
         Path root = Paths.get("").toAbsolutePath().getParent();
         return new String[] {"--output", out.toString(),
-            "tokenizer_name_or_path=" + root.resolve("tokenizers/llama2"),
+            "tokenizer_name_or_path=" + root.resolve("tokenizers/mistral"),
             "dataset_path=" + root.resolve("data/hh-rlhf/harmless-base-test.jsonl.gz"),
             "random_model.vocab_size=32000", "random_model.hidden_size=32", "random_model.intermediate_size=64", "random_model.head_dim=8",
             "random_model.bos_token_id=1", "random_model.eos_token_id=2",

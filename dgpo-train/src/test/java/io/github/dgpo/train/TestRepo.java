@@ -15,7 +15,7 @@ public final class TestRepo {
     /**
      * Resolves a path under the repository root (the nearest folder upwards that has it).
      *
-     * @param relative e.g. {@code tokenizers/llama2}
+     * @param relative e.g. {@code tokenizers/mistral}
      * @return the path
      */
     public static Path path(String relative) {

@@ -69,13 +69,14 @@ class PairTokenizerTest {
     }
 
     @Test
-    void llama2WithoutTemplateUsesThePlainFallbackAndAddsBosOnce() throws Exception {
-        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/llama2"), TokenizeOptions.DEFAULT)) {
+    void mistralWithoutTemplateUsesThePlainFallbackAndAddsBosOnce() throws Exception {
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/mistral"), TokenizeOptions.DEFAULT)) {
             assertTrue(t.template().isFallback());
             TokenizedPair p = t.tokenize(pair(List.of(Message.user("What is 2+2?")), "It is 4.", "It is 5."));
             assertArrayEquals(new long[] {1, 1247, 28747, 1824, 349, 28705, 28750, 28806, 28750, 28804, 13, 13, 7226, 11143, 28747, 13}, p.prompt());
             assertArrayEquals(new long[] {661, 349, 28705, 28781, 28723, 2}, p.chosen());
             assertEquals(1, Arrays.stream(p.prompt()).filter(x -> x == 1).count());
+            assertEquals(1824, p.prompt()[3], "'▁What' is 1824 in Mistral's vocabulary (1724 in Llama 2's): the bundled tokenizer is Mistral's");
         }
     }
 
@@ -127,8 +128,8 @@ class PairTokenizerTest {
             BadRowException ex = assertThrows(BadRowException.class, () -> tiny.tokenize(pair(PROMPT, "a", "b")));
             assertEquals("prompt too long", ex.reason());
         }
-        try (PairTokenizer llama2 = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/llama2"), new TokenizeOptions(40, 8))) {
-            TokenizedPair p = llama2.tokenize(pair(List.of(Message.user("a rather long question with many many words in it")), "x", "y"));
+        try (PairTokenizer mistral = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/mistral"), new TokenizeOptions(40, 8))) {
+            TokenizedPair p = mistral.tokenize(pair(List.of(Message.user("a rather long question with many many words in it")), "x", "y"));
             assertEquals(8, p.prompt().length);
             assertEquals(1, p.prompt()[0], "a truncated prompt keeps its BOS");
         }

@@ -35,7 +35,7 @@ class RunCommandsTest {
         Files.writeString(cfg, "# Run: java -jar dgpo-train/target/dgpo.jar train --config c.yaml\n"
                 + "random_model: {architecture: qwen2, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 2,"
                 + " vocab_size: 32000, tie_word_embeddings: true, bos_token_id: 1, eos_token_id: 2}\n"
-                + "tokenizer_name_or_path: " + repo("tokenizers/llama2") + "\ndataset_path: " + pairs + "\ndataset_format: jsonl\nmax_length: 64\n"
+                + "tokenizer_name_or_path: " + repo("tokenizers/mistral") + "\ndataset_path: " + pairs + "\ndataset_format: jsonl\nmax_length: 64\n"
                 + "loss_type: orpo\nlearning_rate: 0.01\nmax_steps: 6\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 1\nlogging_steps: 2\n"
                 + "progress_bar: false\noutput_dir: " + run + "\n");
         String[] train = run("train", "--config", cfg.toString(), "--set", "warmup_ratio=0");

@@ -31,13 +31,13 @@ final class TrainTestSupport {
         }
     }
 
-    /** A config file for a 1-layer random Llama with the Llama 2 tokenizer, plus extra YAML lines. */
+    /** A config file for a 1-layer random Llama with the Mistral tokenizer, plus extra YAML lines. */
     static Path config(Path dir, String outputDir, String... extra) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("random_model: {architecture: llama, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4,")
                 .append(" num_key_value_heads: 2, vocab_size: 32000, tie_word_embeddings: true, initializer_range: 0.02, bos_token_id: 1, eos_token_id: 2}\n");
         y.append("model_seed: 3\n");
-        y.append("tokenizer_name_or_path: ").append(repo("tokenizers/llama2")).append('\n');
+        y.append("tokenizer_name_or_path: ").append(repo("tokenizers/mistral")).append('\n');
         y.append("dataset_path: ").append(pairs()).append('\n');
         y.append("dataset_format: jsonl\nmax_length: 64\nlearning_rate: 0.01\nwarmup_ratio: 0.0\nper_device_train_batch_size: 4\n");
         y.append("gradient_accumulation_steps: 1\nlogits_chunk_size: 32\nlogging_steps: 1\nprogress_bar: false\nplots: false\n");

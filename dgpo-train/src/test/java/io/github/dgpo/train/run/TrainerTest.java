@@ -95,7 +95,7 @@ class TrainerTest {
         JsonNode lastEval = MetricsLog.read(run).stream().filter(l -> l.has("eval_loss")).reduce((x, y) -> y).orElseThrow();
         assertEquals(32, lastEval.get("step").asInt());
         Evaluator.Result reloaded;
-        try (PairTokenizer t = PairTokenizer.fromFolder(TrainTestSupport.repo("tokenizers/llama2"), new TokenizeOptions(64, 0));
+        try (PairTokenizer t = PairTokenizer.fromFolder(TrainTestSupport.repo("tokenizers/mistral"), new TokenizeOptions(64, 0));
                 NDManager m = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(run, m)) {
             List<TokenizedPair> all = t.tokenizeAll(Datasets.readPairs(Datasets.Spec.of(DataFormat.JSONL, TrainTestSupport.pairs())).examples(),
                     new io.github.dgpo.data.ReadReport(false));
