@@ -9,6 +9,7 @@ import static io.github.dgpo.losses.StableMath.sigmoid;
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleBinaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,6 +112,12 @@ public final class DgpoLoss extends MarginLoss {
     @Override
     protected double rewardScale() {
         return beta;
+    }
+
+    /** {@code "paper"}: the Eq. 12-13 ratio {@link #paperRatio(double, double)}. */
+    @Override
+    public Map<String, DoubleBinaryOperator> diagnostics() {
+        return Map.of("paper", DgpoLoss::paperRatio);
     }
 
     @Override

@@ -6,9 +6,12 @@ import static io.github.dgpo.losses.StableMath.sigmoid;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * KTO: Ethayarajh et al., 2024, "KTO: Model Alignment as Prospect Theoretic Optimization".
@@ -31,7 +34,7 @@ import java.util.OptionalDouble;
  * 6). Differs from TRL: TRL pairs each prompt with a shuffled completion for {@code z0} and
  * gathers it across devices; here the mismatch is the fixed shift by one within the batch.
  */
-public final class KtoLoss extends MarginLoss {
+public final class KtoLoss extends MarginLoss implements UnpairedLoss {
 
     private final double beta;
     private final double lambdaW;
@@ -60,13 +63,37 @@ public final class KtoLoss extends MarginLoss {
         return true;
     }
 
-    /**
-     * Returns whether the trainer must score mismatched pairs for the {@code z0} estimate.
-     *
-     * @return false when {@code z0} is given
-     */
-    public boolean needsMismatchedPairs() {
+    /** Reference always; mismatched pairs unless {@code z0} is given. */
+    @Override
+    public Set<LossInput> inputs() {
+        return givenZ0.isEmpty() ? EnumSet.of(LossInput.REFERENCE, LossInput.MISMATCHED_PAIRS) : EnumSet.of(LossInput.REFERENCE);
+    }
+
+    /** An estimated {@code z0} is a batch statistic. */
+    @Override
+    public boolean batchDependent() {
         return givenZ0.isEmpty();
+    }
+
+    @Override
+    public Optional<UnpairedLoss> unpaired() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public boolean needsMismatchedExamples() {
+        return givenZ0.isEmpty();
+    }
+
+    /** KTO with {@code z0 = 0} unless {@code z0} is given: a table of sums has no mismatched pairs. */
+    @Override
+    public PreferenceLoss fromSumsOnly() {
+        if (givenZ0.isPresent()) {
+            return this;
+        }
+        Map<String, Object> hp = new LinkedHashMap<>(hyperparameters());
+        hp.put("z0", 0.0);
+        return new KtoLoss(new Hyperparameters(hp));
     }
 
     /**
@@ -141,6 +168,7 @@ public final class KtoLoss extends MarginLoss {
      * @param in the examples
      * @return per-example and batch losses, gradients and metrics
      */
+    @Override
     public LossOutput computeUnpaired(UnpairedLogps in) {
         double z0 = referencePoint(in.size(), in.mismatchedSum(), in.mismatchedRefSum());
         NDArray r = in.sum().sub(in.refSum());

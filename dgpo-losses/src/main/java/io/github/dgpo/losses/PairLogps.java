@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * Sequence log-probabilities of a batch of preference pairs: the input of every {@link
  * PreferenceLoss}. All arrays have shape {@code [B]} and the same floating dtype; counts may
- * be any numeric type.
+ * be any numeric type. Which optional arrays must be present is what the loss's {@link
+ * PreferenceLoss#inputs()} says.
  *
  * @param chosenSum {@code S_w}: sum of the chosen completion's token log-probabilities
  * @param rejectedSum {@code S_l}: the same for the rejected completion
@@ -14,10 +15,16 @@ import java.util.Objects;
  * @param rejectedTokens {@code n_l >= 1}
  * @param refChosenSum {@code R_w} under the frozen reference, or {@code null}
  * @param refRejectedSum {@code R_l}, or {@code null}
- * @param mismatchedSum KTO only: policy sums of mismatched pairs (prompt {@code i}, chosen
- *     completion of pair {@code (i+1) mod B}), computed without gradient, or {@code null}
- * @param mismatchedRefSum KTO only: reference sums of the same mismatched pairs, or {@code
- *     null}
+ * @param mismatchedSum {@link LossInput#MISMATCHED_PAIRS}: policy sums of mismatched pairs
+ *     (prompt {@code i}, chosen completion of pair {@code (i+1) mod B}), computed without
+ *     gradient, or {@code null}
+ * @param mismatchedRefSum reference sums of the same mismatched pairs, or {@code null}
+ * @param chosenAlignment {@link LossInput#TOKEN_ALIGNMENT}: {@code Σ_t (log p(y_t) - log Σ_v
+ *     p(v)²)} over the chosen completion, without gradient, or {@code null}
+ * @param rejectedAlignment the same for the rejected completion, or {@code null}
+ * @param klForward {@link LossInput#ALIGNED_KL}: {@code Σ_i KL(π(·|x, y_w<i) ‖ π(·|x, y_l<i))}
+ *     over the aligned completion positions, attached to the graph, or {@code null}
+ * @param klReverse {@code Σ_i KL(π(·|x, y_l<i) ‖ π(·|x, y_w<i))}, or {@code null}
  */
 public record PairLogps(
         NDArray chosenSum,
@@ -27,7 +34,11 @@ public record PairLogps(
         NDArray refChosenSum,
         NDArray refRejectedSum,
         NDArray mismatchedSum,
-        NDArray mismatchedRefSum) {
+        NDArray mismatchedRefSum,
+        NDArray chosenAlignment,
+        NDArray rejectedAlignment,
+        NDArray klForward,
+        NDArray klReverse) {
 
     /** Checks the required arrays are present. */
     public PairLogps {
@@ -46,10 +57,8 @@ public record PairLogps(
      * @param rejectedTokens {@code n_l}
      * @return the pairs
      */
-    public static PairLogps of(
-            NDArray chosenSum, NDArray rejectedSum, NDArray chosenTokens, NDArray rejectedTokens) {
-        return new PairLogps(
-                chosenSum, rejectedSum, chosenTokens, rejectedTokens, null, null, null, null);
+    public static PairLogps of(NDArray chosenSum, NDArray rejectedSum, NDArray chosenTokens, NDArray rejectedTokens) {
+        return new PairLogps(chosenSum, rejectedSum, chosenTokens, rejectedTokens, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -60,15 +69,8 @@ public record PairLogps(
      * @return the new pairs
      */
     public PairLogps withReference(NDArray refChosen, NDArray refRejected) {
-        return new PairLogps(
-                chosenSum,
-                rejectedSum,
-                chosenTokens,
-                rejectedTokens,
-                refChosen,
-                refRejected,
-                mismatchedSum,
-                mismatchedRefSum);
+        return new PairLogps(chosenSum, rejectedSum, chosenTokens, rejectedTokens, refChosen, refRejected, mismatchedSum, mismatchedRefSum,
+                chosenAlignment, rejectedAlignment, klForward, klReverse);
     }
 
     /**
@@ -79,15 +81,32 @@ public record PairLogps(
      * @return the new pairs
      */
     public PairLogps withMismatched(NDArray policy, NDArray reference) {
-        return new PairLogps(
-                chosenSum,
-                rejectedSum,
-                chosenTokens,
-                rejectedTokens,
-                refChosenSum,
-                refRejectedSum,
-                policy,
-                reference);
+        return new PairLogps(chosenSum, rejectedSum, chosenTokens, rejectedTokens, refChosenSum, refRejectedSum, policy, reference,
+                chosenAlignment, rejectedAlignment, klForward, klReverse);
+    }
+
+    /**
+     * Returns a copy with the token-alignment sums (WPO).
+     *
+     * @param chosen chosen completion's alignment sum
+     * @param rejected rejected completion's alignment sum
+     * @return the new pairs
+     */
+    public PairLogps withAlignment(NDArray chosen, NDArray rejected) {
+        return new PairLogps(chosenSum, rejectedSum, chosenTokens, rejectedTokens, refChosenSum, refRejectedSum, mismatchedSum, mismatchedRefSum,
+                chosen, rejected, klForward, klReverse);
+    }
+
+    /**
+     * Returns a copy with the aligned-position divergence sums.
+     *
+     * @param forward {@code Σ KL(π_w ‖ π_l)}
+     * @param reverse {@code Σ KL(π_l ‖ π_w)}
+     * @return the new pairs
+     */
+    public PairLogps withAlignedKl(NDArray forward, NDArray reverse) {
+        return new PairLogps(chosenSum, rejectedSum, chosenTokens, rejectedTokens, refChosenSum, refRejectedSum, mismatchedSum, mismatchedRefSum,
+                chosenAlignment, rejectedAlignment, forward, reverse);
     }
 
     /**

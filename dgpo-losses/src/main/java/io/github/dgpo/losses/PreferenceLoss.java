@@ -1,6 +1,10 @@
 package io.github.dgpo.losses;
 
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.DoubleBinaryOperator;
 
 /**
  * A margin-based preference loss in the DGPO paper's form {@code L = -m(h_w(a,b) - h_l(a,b))
@@ -12,7 +16,10 @@ import java.util.Map;
  * ∂L/∂S_l} per pair with respect to the sums, so that gradient descent moves {@code log π_w}
  * along {@code +d_w} and {@code log π_l} along {@code -d_l} (DGPO paper Eq. 4-5).
  *
- * <p>Implementations are created by name through {@link PreferenceLosses#create}.
+ * <p>Implementations are created by name through {@link PreferenceLosses#create}. A trainer, a
+ * config reader or the CLI learns what a loss needs from its capability methods ({@link
+ * #inputs()}, {@link #batchDependent()}, {@link #unpaired()}, {@link #diagnostics()}, {@link
+ * #fromSumsOnly()}), never from its name, so a new loss needs no change outside this module.
  */
 public interface PreferenceLoss {
 
@@ -60,4 +67,58 @@ public interface PreferenceLoss {
      * @return the loss and its diagnostics
      */
     LossOutput compute(PairLogps logps);
+
+    /**
+     * Returns what the loss reads beyond the policy's sums and counts; the trainer computes
+     * exactly these.
+     *
+     * @return the extra inputs ({@link LossInput#REFERENCE} when {@link #requiresReference()})
+     */
+    default Set<LossInput> inputs() {
+        return requiresReference() ? EnumSet.of(LossInput.REFERENCE) : EnumSet.noneOf(LossInput.class);
+    }
+
+    /**
+     * Returns whether a pair's loss depends on the other pairs of its batch (a batch statistic
+     * such as KTO's estimated {@code z0}, or sorting within the batch). Such a loss sees the whole
+     * batch before any gradient is formed, and {@code dgpo margin} treats all its input rows as
+     * one batch. For a batch-dependent loss {@link LossOutput#dW()} is {@code -B·∂L/∂S_w,i} with
+     * {@code L} the batch mean, which for a per-pair loss is the per-pair value.
+     *
+     * @return false for losses computed pair by pair
+     */
+    default boolean batchDependent() {
+        return false;
+    }
+
+    /**
+     * Returns the loss's form for unpaired examples (KTO's native data), if it has one.
+     *
+     * @return the unpaired form, or empty when the loss trains on pairs only
+     */
+    default Optional<UnpairedLoss> unpaired() {
+        return Optional.empty();
+    }
+
+    /**
+     * Returns named per-pair diagnostics of the loss's own {@code (a, b)} beyond the exact
+     * {@code d_w/d_l}, such as DGPO's Eq. 12-13 ratio ({@code "paper"}); {@code dgpo margin
+     * --heatmap-ratio NAME} draws them.
+     *
+     * @return diagnostics by name (empty by default)
+     */
+    default Map<String, DoubleBinaryOperator> diagnostics() {
+        return Map.of();
+    }
+
+    /**
+     * Returns this loss as computed from a pair's own sums alone, without inputs that need extra
+     * model passes over other pairs (for a table of pairs such as {@code dgpo margin}'s input).
+     * KTO estimating {@code z0} returns KTO with {@code z0 = 0}; most losses return themselves.
+     *
+     * @return the loss to use on sums alone
+     */
+    default PreferenceLoss fromSumsOnly() {
+        return this;
+    }
 }

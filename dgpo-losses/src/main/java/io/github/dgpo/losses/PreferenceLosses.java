@@ -26,12 +26,17 @@ public final class PreferenceLosses {
         LOSSES.put("slic-hf", SlicHfLoss::new);
         LOSSES.put("orpo", OrpoLoss::new);
         LOSSES.put("simpo", SimPoLoss::new);
+        LOSSES.put("sft", SftLoss::new);
     }
+
+    /** The nine losses the DGPO paper compares, in the order of its tables. */
+    public static final java.util.List<String> PAPER_LOSSES = java.util.List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo");
 
     private PreferenceLosses() {}
 
     /**
-     * Returns the valid loss names, in the order of the DGPO paper's tables.
+     * Returns the valid loss names: the DGPO paper's nine in the order of its tables, then the
+     * others.
      *
      * @return the names
      */

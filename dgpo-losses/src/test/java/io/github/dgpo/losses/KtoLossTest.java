@@ -46,8 +46,11 @@ class KtoLossTest {
     @Test
     void batchOfOneUsesZeroAndGivenZ0SkipsMismatchedPasses() {
         assertEquals(0.0, kto(Map.of()).referencePoint(1, null, null));
-        assertTrue(kto(Map.of()).needsMismatchedPairs());
-        assertFalse(kto(Map.of("z0", 0)).needsMismatchedPairs());
+        assertTrue(kto(Map.of()).inputs().contains(LossInput.MISMATCHED_PAIRS));
+        assertTrue(kto(Map.of()).batchDependent());
+        assertFalse(kto(Map.of("z0", 0)).inputs().contains(LossInput.MISMATCHED_PAIRS));
+        assertFalse(kto(Map.of("z0", 0)).batchDependent());
+        assertEquals(0.0, kto(Map.of()).fromSumsOnly().hyperparameters().get("z0"));
         assertEquals(0.0, kto(Map.of("z0", 0)).referencePoint(8, null, null));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kto(Map.of()).referencePoint(4, null, null));
         assertEquals("kto needs mismatched-pair log-probabilities to estimate z0 for a batch of 4; give them or set z0", e.getMessage());

@@ -14,7 +14,7 @@ class LossFactoryTest {
 
     @Test
     void allNineNamesCreateLossesWithTheirNames() {
-        assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo"), List.copyOf(PreferenceLosses.names()));
+        assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo", "sft"), List.copyOf(PreferenceLosses.names()));
         for (String name : PreferenceLosses.names()) {
             assertEquals(name, PreferenceLosses.create(name).name());
         }
@@ -56,7 +56,7 @@ class LossFactoryTest {
     @Test
     void unknownLossListsValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("dop"));
-        assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo", e.getMessage());
+        assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo, sft", e.getMessage());
     }
 
     @Test

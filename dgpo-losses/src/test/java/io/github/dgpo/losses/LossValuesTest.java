@@ -37,7 +37,7 @@ class LossValuesTest {
         try (NDManager sub = manager.newSubManager()) {
             LossOutput out = PreferenceLosses.create(loss, params).compute(new PairLogps(
                     sub.create(p.sw), sub.create(p.sl), sub.create(p.nw), sub.create(p.nl),
-                    sub.create(p.rw), sub.create(p.rl), null, null));
+                    sub.create(p.rw), sub.create(p.rl), null, null, null, null, null, null));
             return new double[] {out.perPair().getDouble(0), out.dW().getDouble(0), out.dL().getDouble(0), out.margins().getDouble(0)};
         }
     }

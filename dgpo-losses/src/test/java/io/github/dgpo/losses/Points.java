@@ -124,6 +124,10 @@ final class Points {
                 m.create(rw),
                 m.create(rl),
                 mis == null ? null : m.create(mis),
-                misRef == null ? null : m.create(misRef));
+                misRef == null ? null : m.create(misRef),
+                null,
+                null,
+                null,
+                null);
     }
 }

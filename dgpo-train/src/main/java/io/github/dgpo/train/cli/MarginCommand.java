@@ -57,7 +57,7 @@ public final class MarginCommand implements Callable<Integer> {
     @Option(names = "--heatmap", description = "PNG of d_w/d_l over per-token averages in [-3, 0]^2")
     Path heatmap;
 
-    @Option(names = "--heatmap-ratio", defaultValue = "exact", description = "exact (d_w/d_l of the gradient, default) or paper (DGPO's Eq. 12-13 diagnostic)")
+    @Option(names = "--heatmap-ratio", defaultValue = "exact", description = "exact (d_w/d_l of the gradient, default) or the name of one of the loss's diagnostics (dgpo: paper, the Eq. 12-13 ratio)")
     String heatmapRatio;
 
     @Option(names = "--heatmap-tokens", defaultValue = "1", description = "completion length used for both responses in the heatmap (default: ${DEFAULT-VALUE})")
@@ -75,12 +75,11 @@ public final class MarginCommand implements Callable<Integer> {
         if (output != null && input == null) {
             throw new UserInputException("--output needs --input");
         }
-        Map<String, String> lossParams = new LinkedHashMap<>(params);
-        if ("kto".equals(loss) && !lossParams.containsKey("z0")) {
-            err.println("note: kto scores each pair alone here; z0 not given, using z0 = 0");
-            lossParams.put("z0", "0");
+        PreferenceLoss asked = PreferenceLosses.create(loss, params);
+        PreferenceLoss preferenceLoss = asked.fromSumsOnly();
+        if (preferenceLoss != asked) {
+            err.println("note: " + loss + " needs passes over other pairs that a table of sums cannot give; using " + preferenceLoss);
         }
-        PreferenceLoss preferenceLoss = PreferenceLosses.create(loss, lossParams);
         if (input != null) {
             long count = score(preferenceLoss);
             if (output != null) {
@@ -91,10 +90,7 @@ public final class MarginCommand implements Callable<Integer> {
             if (heatmapTokens < 1) {
                 throw new UserInputException("--heatmap-tokens must be >= 1, got " + heatmapTokens);
             }
-            if (!heatmapRatio.equals("exact") && !heatmapRatio.equals("paper")) {
-                throw new UserInputException("--heatmap-ratio must be exact or paper, got '" + heatmapRatio + "'");
-            }
-            new MarginHeatmap(preferenceLoss, heatmapTokens, heatmapRatio.equals("paper")).write(heatmap);
+            new MarginHeatmap(preferenceLoss, heatmapTokens, heatmapRatio.equals("exact") ? null : heatmapRatio).write(heatmap);
             err.println("wrote " + heatmap);
         }
         return 0;

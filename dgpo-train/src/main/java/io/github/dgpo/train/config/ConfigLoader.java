@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.github.dgpo.data.DataFormat;
+import io.github.dgpo.losses.PreferenceLoss;
 import io.github.dgpo.losses.PreferenceLosses;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,13 +104,14 @@ public final class ConfigLoader {
             throw new IllegalArgumentException(where + "dataset_path is required");
         }
         c.rawPairing();
-        if (DataFormat.parse(c.datasetFormat) == DataFormat.KTO && !c.lossType.equals("kto")) {
-            throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, which only loss_type kto trains on");
+        PreferenceLoss loss;
+        try {
+            loss = PreferenceLosses.create(c.lossType, c.lossHyperparameters());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
         }
-        if (!c.lossType.equals("sft")) {
-            PreferenceLosses.create(c.lossType, c.lossHyperparameters());
-        } else if (!c.lossHyperparameters().isEmpty()) {
-            throw new IllegalArgumentException(where + "loss_type sft takes no hyperparameters, got " + c.lossHyperparameters().keySet());
+        if (DataFormat.parse(c.datasetFormat) == DataFormat.KTO && loss.unpaired().isEmpty()) {
+            throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, and loss_type " + c.lossType + " has no unpaired form (kto has)");
         }
         positive(where, "learning_rate", c.learningRate);
         positive(where, "per_device_train_batch_size", c.perDeviceTrainBatchSize);

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.DoubleBinaryOperator;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYPolygonAnnotation;
@@ -41,7 +42,8 @@ public final class MarginHeatmap {
 
     private final PreferenceLoss loss;
     private final int tokens;
-    private final boolean paperRatio;
+    private final String diagnostic;
+    private final DoubleBinaryOperator diagnosticFunction;
 
     /**
      * Creates the heatmap of a loss's exact {@code d_w/d_l}.
@@ -50,24 +52,29 @@ public final class MarginHeatmap {
      * @param tokens completion length of both responses (sums are averages times this)
      */
     public MarginHeatmap(PreferenceLoss loss, int tokens) {
-        this(loss, tokens, false);
+        this(loss, tokens, null);
     }
 
     /**
-     * Creates the heatmap of a loss's exact {@code d_w/d_l}, or of the DGPO paper's Eq. 12-13
-     * ratio (DGPO only).
+     * Creates the heatmap of a loss's exact {@code d_w/d_l}, or of one of its named {@link
+     * PreferenceLoss#diagnostics() diagnostics} (DGPO's {@code paper}: the Eq. 12-13 ratio).
      *
-     * @param loss the loss
+     * @param loss the loss (per-pair: a batch-dependent loss has no per-cell ratio)
      * @param tokens completion length of both responses
-     * @param paperRatio draw {@code DgpoLoss.paperRatio} of the per-token averages instead
+     * @param diagnostic the diagnostic's name, or null for the exact ratio
      */
-    public MarginHeatmap(PreferenceLoss loss, int tokens, boolean paperRatio) {
-        if (paperRatio && !loss.name().equals("dgpo")) {
-            throw new IllegalArgumentException("the paper's Eq. 12-13 ratio is DGPO's; --heatmap-ratio paper needs --loss dgpo");
+    public MarginHeatmap(PreferenceLoss loss, int tokens, String diagnostic) {
+        if (loss.batchDependent()) {
+            throw new IllegalArgumentException("loss '" + loss.name() + "' depends on the whole batch, so d_w/d_l of one cell is not defined; the heatmap needs a per-pair loss");
+        }
+        this.diagnosticFunction = diagnostic == null ? null : loss.diagnostics().get(diagnostic);
+        if (diagnostic != null && diagnosticFunction == null) {
+            throw new IllegalArgumentException("loss '" + loss.name() + "' has no diagnostic '" + diagnostic + "'"
+                    + (loss.diagnostics().isEmpty() ? " (it has none; use exact)" : "; it has: " + String.join(", ", new java.util.TreeSet<>(loss.diagnostics().keySet()))));
         }
         this.loss = loss;
         this.tokens = tokens;
-        this.paperRatio = paperRatio;
+        this.diagnostic = diagnostic;
     }
 
     /**
@@ -103,7 +110,7 @@ public final class MarginHeatmap {
             double[] dL = out.dL().toDoubleArray();
             double[] ratio = new double[n];
             for (int k = 0; k < n; k++) {
-                ratio[k] = paperRatio ? io.github.dgpo.losses.DgpoLoss.paperRatio(aw[k], al[k]) : dW[k] / dL[k];
+                ratio[k] = diagnosticFunction != null ? diagnosticFunction.applyAsDouble(aw[k], al[k]) : dW[k] / dL[k];
             }
             return new double[][] {aw, al, ratio};
         }
@@ -149,7 +156,7 @@ public final class MarginHeatmap {
         plot.addAnnotation(label);
 
         JFreeChart chart = new JFreeChart(
-                loss.name() + (paperRatio ? ": the paper's Eq. 12-13 ratio (not the gradient)" : ": d_w/d_l over per-token log-probabilities"), JFreeChart.DEFAULT_TITLE_FONT, plot, false);
+                loss.name() + (diagnostic != null ? ": diagnostic '" + diagnostic + "' (not the gradient's ratio)" : ": d_w/d_l over per-token log-probabilities"), JFreeChart.DEFAULT_TITLE_FONT, plot, false);
         chart.addSubtitle(new TextTitle(
                 loss + ", n_w = n_l = " + tokens + (loss.requiresReference() ? ", reference log-probabilities 0" : "")
                         + "; grey: d_l = 0 or ratio undefined or not positive"));

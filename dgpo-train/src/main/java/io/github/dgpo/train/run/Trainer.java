@@ -18,12 +18,11 @@ import io.github.dgpo.data.batch.Collator;
 import io.github.dgpo.data.batch.PaddedBatch;
 import io.github.dgpo.data.tokenize.TokenizedExample;
 import io.github.dgpo.data.tokenize.TokenizedPair;
-import io.github.dgpo.losses.KtoLoss;
+import io.github.dgpo.losses.LossInput;
 import io.github.dgpo.losses.LossOutput;
 import io.github.dgpo.losses.PairLogps;
 import io.github.dgpo.losses.PreferenceLoss;
 import io.github.dgpo.losses.PreferenceLosses;
-import io.github.dgpo.losses.SftLoss;
 import io.github.dgpo.losses.UnpairedLogps;
 import io.github.dgpo.train.config.ConfigLoader;
 import io.github.dgpo.train.config.TrainConfig;
@@ -127,8 +126,8 @@ public final class Trainer {
         if (c.randomModel != null && c.tokenizerNameOrPath == null) {
             throw new IllegalArgumentException("random_model needs tokenizer_name_or_path");
         }
-        PreferenceLoss loss = c.lossType.equals("sft") ? new SftLoss() : PreferenceLosses.create(c.lossType, c.lossHyperparameters());
-        boolean mismatched = loss instanceof KtoLoss kto && kto.needsMismatchedPairs();
+        PreferenceLoss loss = PreferenceLosses.create(c.lossType, c.lossHyperparameters());
+        boolean mismatched = loss.inputs().contains(LossInput.MISMATCHED_PAIRS);
         if (mismatched && c.precomputeRefLogProbs) {
             throw new IllegalArgumentException("kto estimating z0 needs the reference model in memory: set precompute_ref_log_probs: false, or give z0");
         }
@@ -468,7 +467,7 @@ public final class Trainer {
                     SequenceLogprobs.Result res = rows.score(logprobs, policy);
                     NDArray s = m.create(res.sums().toFloatArray());
                     s.setRequiresGradient(true);
-                    LossOutput out = ((KtoLoss) loss).computeUnpaired(new UnpairedLogps(s, m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef()));
+                    LossOutput out = loss.unpaired().orElseThrow().computeUnpaired(new UnpairedLogps(s, m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef()));
                     lossValue = out.loss().getFloat();
                     if (poisonedSteps.test(state.globalStep + 1)) {
                         lossValue = Double.NaN;
@@ -493,7 +492,7 @@ public final class Trainer {
             }
             NDArray mis = null;
             NDArray misRef = null;
-            if (((KtoLoss) loss).needsMismatchedPairs() && examples.size() > 1) {
+            if (loss.unpaired().orElseThrow().needsMismatchedExamples() && examples.size() > 1) {
                 List<TokenizedExample> shifted = new ArrayList<>();
                 for (int i = 0; i < examples.size(); i++) {
                     TokenizedExample next = examples.get((i + 1) % examples.size());
@@ -526,7 +525,7 @@ public final class Trainer {
 
         /** KTO: prompt i with the chosen completion of pair (i+1) mod B, scored by policy and reference without gradient. */
         private float[][] mismatchedSums(NDManager m, List<TokenizedPair> pairs) {
-            if (!(loss instanceof KtoLoss kto) || !kto.needsMismatchedPairs() || pairs.size() < 2) {
+            if (!loss.inputs().contains(LossInput.MISMATCHED_PAIRS) || pairs.size() < 2) {
                 return null;
             }
             List<TokenizedPair> shifted = new ArrayList<>();
@@ -615,7 +614,7 @@ public final class Trainer {
                     Rows rows = Rows.of(m, collator.unpaired(part));
                     UnpairedScores u = unpairedInputs(m, part, rows);
                     float[] s = rows.score(logprobs, policy).sums().toFloatArray();
-                    ev.add(((KtoLoss) loss).computeUnpaired(new UnpairedLogps(m.create(s), m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef())).metrics(),
+                    ev.add(loss.unpaired().orElseThrow().computeUnpaired(new UnpairedLogps(m.create(s), m.create(u.reference()), m.create(u.desirable()), u.mismatched(), u.mismatchedRef())).metrics(),
                             part.size());
                 }
             }

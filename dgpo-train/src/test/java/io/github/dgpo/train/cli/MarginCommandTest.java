@@ -97,7 +97,7 @@ class MarginCommandTest {
         assertEquals(0.9900003958114076, JSON.readTree(r.out().strip()).get("loss").asDouble(), 1e-12);
         TestRepo.Run noZ0 = run("margin", "--loss", "kto", "--input", in.toString());
         assertEquals(0, noZ0.code());
-        assertTrue(noZ0.err().contains("using z0 = 0"), noZ0.err());
+        assertTrue(noZ0.err().contains("z0=0.0"), noZ0.err());
     }
 
     @Test
@@ -177,13 +177,13 @@ class MarginCommandTest {
             assertEquals(exact, grid[2][k], 1e-9 * Math.abs(exact));
             assertTrue(Math.abs(DgpoLoss.paperRatio(a, b) - exact) > 0 || a == b);
         }
-        double[][] paper = new MarginHeatmap(PreferenceLosses.create("dgpo"), 1, true).ratios();
+        double[][] paper = new MarginHeatmap(PreferenceLosses.create("dgpo"), 1, "paper").ratios();
         for (int k = 0; k < paper[0].length; k += 997) {
             assertEquals(DgpoLoss.paperRatio(paper[0][k], paper[1][k]), paper[2][k], 1e-12);
         }
         Path paperPng = dir.resolve("paper.png");
         assertEquals(0, run("margin", "--loss", "dgpo", "--heatmap", paperPng.toString(), "--heatmap-ratio", "paper").code());
         assertTrue(Files.size(paperPng) > 1000);
-        assertTrue(run("margin", "--loss", "dpo", "--heatmap", paperPng.toString(), "--heatmap-ratio", "paper").err().contains("needs --loss dgpo"));
+        assertTrue(run("margin", "--loss", "dpo", "--heatmap", paperPng.toString(), "--heatmap-ratio", "paper").err().contains("loss 'dpo' has no diagnostic 'paper' (it has none; use exact)"));
     }
 }

@@ -38,7 +38,7 @@ class DgpoConfigsTest {
                 assertEquals(PreferenceLosses.create(c.lossType).hyperparameters().keySet().containsAll(c.lossHyperparameters().keySet()), true, p.toString());
             }
         }
-        for (String loss : PreferenceLosses.names()) {
+        for (String loss : PreferenceLosses.PAPER_LOSSES) {
             for (String model : List.of("mistral-7b-instruct-v0.2", "llama-3-8b-instruct")) {
                 assertTrue(Files.exists(repo().resolve("configs/paper/" + model + "/" + loss + ".yaml")), loss + " " + model);
             }

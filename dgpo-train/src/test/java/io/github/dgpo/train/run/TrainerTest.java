@@ -156,7 +156,7 @@ class TrainerTest {
         new Trainer(load(config(tmp, paired.toString(), "loss_type: kto", "beta: 0.5", "max_steps: 6")), Trainer.Mode.FRESH, null).run();
         assertTrue(TrainTestSupport.trainingLines(paired).get(5).get("kl").asDouble() >= 0, "z0 from mismatched pairs");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> load(config(tmp, tmp.resolve("x").toString(), "loss_type: dpo"), "dataset_format=kto"))
-                .getMessage().contains("dataset_format kto holds unpaired examples, which only loss_type kto trains on"));
+                .getMessage().contains("dataset_format kto holds unpaired examples, and loss_type dpo has no unpaired form"));
     }
 
     @Test
