@@ -44,13 +44,12 @@ final class Attention {
 
     /**
      * @param x hidden states {@code [N, T, H]}
-     * @param cos rotary cosines {@code [T, headDim]}
-     * @param sin rotary sines
+     * @param rotary rotary tables of the tokens' positions
      * @param mask additive mask {@code [N, 1, 1, T, S]}
      * @param cache the KV cache, or null
      * @param layer this layer's index in the cache
      */
-    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int layer) {
+    NDArray forward(NDArray x, RotaryEmbedding.Tables rotary, NDArray mask, KvCache cache, int layer) {
         long n = x.getShape().get(0);
         long t = x.getShape().get(1);
         int groups = heads / kvHeads;
@@ -65,8 +64,8 @@ final class Attention {
         qs = qs.reshape(n, t, kvHeads, groups, headDim).transpose(0, 2, 3, 1, 4);
         ks = ks.transpose(0, 2, 1, 3);
         vs = vs.transpose(0, 2, 1, 3);
-        qs = RotaryEmbedding.apply(qs, cos, sin);
-        ks = RotaryEmbedding.apply(ks, cos, sin);
+        qs = RotaryEmbedding.apply(qs, rotary.queryCos(), rotary.querySin());
+        ks = RotaryEmbedding.apply(ks, rotary.keyCos(), rotary.keySin());
         if (cache != null) {
             NDArray[] kv = cache.append(layer, ks, vs);
             ks = kv[0];

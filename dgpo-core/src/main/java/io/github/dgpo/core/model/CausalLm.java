@@ -257,22 +257,34 @@ public final class CausalLm implements AutoCloseable {
         int t = Math.toIntExact(ids.getShape().get(1));
         long offset = cache == null ? 0 : cache.length();
         NDManager m = ids.getManager();
-        NDArray x = ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
-        NDArray[] cs = rope.cosSin(m, offset, t);
         NDArray fullMask = cache == null ? attentionMask : cache.extendMask(attentionMask);
         int[] padding = fullMask.toType(DataType.INT32, false).toIntArray();
-        NDArray causal = null;
-        NDArray windowed = null;
+        return run(embed(ids), rope.tables(m, offset, t), window -> additiveMask(m, padding, n, t, offset, window), cache);
+    }
+
+    /**
+     * Runs the body on rows whose tokens carry their own positions and branches (see {@link
+     * ModelInput}), keeping what backward needs.
+     *
+     * @param input the rows
+     * @param manager where the pass's arrays live (the model's device)
+     * @return the final hidden states and the backward pass into the body
+     */
+    public Body forward(ModelInput input, NDManager manager) {
+        NDArray ids = input.idsArray(manager);
+        NDArray hidden = run(embed(ids), rope.tables(manager, input.positions()), window -> input.additiveMask(manager, window), null);
+        return new Body(hidden);
+    }
+
+    private NDArray embed(NDArray ids) {
+        return ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** The decoder layers and the final norm; one mask per distinct sliding window. */
+    private NDArray run(NDArray x, RotaryEmbedding.Tables rotary, java.util.function.IntFunction<NDArray> maskFor, KvCache cache) {
+        Map<Integer, NDArray> masks = new java.util.HashMap<>();
         for (DecoderLayer layer : layers) {
-            NDArray mask;
-            if (layer.window() == 0) {
-                causal = causal != null ? causal : additiveMask(m, padding, n, t, offset, 0);
-                mask = causal;
-            } else {
-                windowed = windowed != null ? windowed : additiveMask(m, padding, n, t, offset, layer.window());
-                mask = windowed;
-            }
-            x = layer.forward(x, cs[0], cs[1], mask, cache);
+            x = layer.forward(x, rotary, masks.computeIfAbsent(layer.window(), maskFor::apply), cache);
         }
         return norm.forward(x);
     }

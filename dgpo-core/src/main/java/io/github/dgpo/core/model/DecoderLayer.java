@@ -26,8 +26,8 @@ final class DecoderLayer {
         return window;
     }
 
-    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache, index));
+    NDArray forward(NDArray x, RotaryEmbedding.Tables rotary, NDArray mask, KvCache cache) {
+        NDArray h = x.add(attention.forward(inputNorm.forward(x), rotary, mask, cache, index));
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }
 }

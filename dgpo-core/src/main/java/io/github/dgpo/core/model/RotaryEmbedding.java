@@ -23,17 +23,46 @@ final class RotaryEmbedding {
     }
 
     /**
-     * Returns {@code {cos, sin}} of shape {@code [T, headDim]} for positions {@code offset ..
-     * offset + T - 1}.
+     * Cosines and sines for positions {@code offset .. offset + T - 1}, shared by all rows.
+     *
+     * @param manager where to create them
+     * @param offset first position
+     * @param length {@code T}
+     * @return the tables, {@code [T, headDim]}
      */
-    NDArray[] cosSin(NDManager manager, long offset, int length) {
-        float[] cos = new float[length * dim];
-        float[] sin = new float[length * dim];
+    Tables tables(NDManager manager, long offset, int length) {
+        float[][] cs = fill(length, t -> offset + t);
+        Shape shape = new Shape(length, dim);
+        NDArray cos = manager.create(cs[0], shape);
+        NDArray sin = manager.create(cs[1], shape);
+        return new Tables(cos, sin, cos, sin);
+    }
+
+    /**
+     * Cosines and sines for each token's own position.
+     *
+     * @param manager where to create them
+     * @param positions {@code [N][T]}
+     * @return the tables, shaped to broadcast against queries {@code [N, kv, g, T, d]} and keys
+     *     {@code [N, kv, T, d]}
+     */
+    Tables tables(NDManager manager, int[][] positions) {
+        int n = positions.length;
+        int t = n == 0 ? 0 : positions[0].length;
+        float[][] cs = fill(n * t, k -> positions[k / t][k % t]);
+        NDArray cos = manager.create(cs[0], new Shape(n, 1, t, dim));
+        NDArray sin = manager.create(cs[1], new Shape(n, 1, t, dim));
+        return new Tables(cos.reshape(n, 1, 1, t, dim), sin.reshape(n, 1, 1, t, dim), cos, sin);
+    }
+
+    private float[][] fill(int count, java.util.function.IntToLongFunction position) {
+        float[] cos = new float[count * dim];
+        float[] sin = new float[count * dim];
         int half = dim / 2;
-        for (int t = 0; t < length; t++) {
-            float position = offset + t;
+        for (int t = 0; t < count; t++) {
+            float p = position.applyAsLong(t);
             for (int i = 0; i < half; i++) {
-                float angle = inverseFrequencies[i] * position;
+                float angle = inverseFrequencies[i] * p;
                 float c = (float) Math.cos(angle);
                 float s = (float) Math.sin(angle);
                 cos[t * dim + i] = c;
@@ -42,9 +71,18 @@ final class RotaryEmbedding {
                 sin[t * dim + i + half] = s;
             }
         }
-        Shape shape = new Shape(length, dim);
-        return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+        return new float[][] {cos, sin};
     }
+
+    /**
+     * Rotary tables for one forward pass.
+     *
+     * @param queryCos cosines broadcasting against queries
+     * @param querySin sines broadcasting against queries
+     * @param keyCos cosines broadcasting against keys
+     * @param keySin sines broadcasting against keys
+     */
+    record Tables(NDArray queryCos, NDArray querySin, NDArray keyCos, NDArray keySin) {}
 
     /** {@code x·cos + rotate_half(x)·sin}, broadcasting over the leading axes. */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {

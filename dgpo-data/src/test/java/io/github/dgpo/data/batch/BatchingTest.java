@@ -2,9 +2,12 @@ package io.github.dgpo.data.batch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.dgpo.core.logprobs.CompletionTargets;
+import io.github.dgpo.core.model.ModelInput;
 import io.github.dgpo.data.PairSimilarity;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import java.util.Arrays;
@@ -14,26 +17,62 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Collation, the batch sampler and pair similarity. */
+/** Row layouts, the batch sampler and pair similarity. */
 class BatchingTest {
 
     @Test
-    void pairsStackChosenThenRejectedRightPadded() {
+    void separateLayoutStacksChosenThenRejectedRightPadded() {
         TokenizedPair a = new TokenizedPair(new long[] {1, 10, 11}, new long[] {20, 2}, new long[] {30, 31, 32, 2}, false, null);
         TokenizedPair b = new TokenizedPair(new long[] {1, 12}, new long[] {21, 22, 2}, new long[] {33, 2}, false, null);
-        PaddedBatch batch = new Collator(0).pairs(List.of(a, b));
-        assertEquals(4, batch.rows());
-        assertEquals(2, batch.pairs());
-        assertEquals(7, batch.width());
-        assertArrayEquals(new long[] {1, 10, 11, 20, 2, 0, 0}, batch.inputIds()[0]);
-        assertArrayEquals(new long[] {1, 12, 21, 22, 2, 0, 0}, batch.inputIds()[1]);
-        assertArrayEquals(new long[] {1, 10, 11, 30, 31, 32, 2}, batch.inputIds()[2]);
-        assertArrayEquals(new long[] {1, 12, 33, 2, 0, 0, 0}, batch.inputIds()[3]);
-        assertArrayEquals(new long[] {1, 1, 1, 1, 1, 0, 0}, batch.attentionMask()[0]);
-        assertArrayEquals(new long[] {0, 0, 0, 1, 1, 0, 0}, batch.completionMask()[0], "completion mask covers the EOS");
-        assertArrayEquals(new long[] {0, 0, 1, 1, 0, 0, 0}, batch.completionMask()[3]);
-        assertArrayEquals(new int[] {5, 5, 7, 4}, batch.lengths());
-        assertEquals(21, batch.tokens());
+        PackedBatch batch = RowLayout.separate(0).pairs(List.of(a, b));
+        ModelInput in = batch.input();
+        assertEquals(4, in.rows());
+        assertEquals(2, batch.groups());
+        assertEquals(7, in.width());
+        assertArrayEquals(new long[] {1, 10, 11, 20, 2, 0, 0}, in.ids()[0]);
+        assertArrayEquals(new long[] {1, 12, 21, 22, 2, 0, 0}, in.ids()[1]);
+        assertArrayEquals(new long[] {1, 10, 11, 30, 31, 32, 2}, in.ids()[2]);
+        assertArrayEquals(new long[] {1, 12, 33, 2, 0, 0, 0}, in.ids()[3]);
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6}, in.positions()[0]);
+        assertArrayEquals(new int[] {5, 5, 7, 4}, in.lengths());
+        assertEquals(21, batch.rowTokens());
+        assertEquals(21, batch.logicalTokens());
+        CompletionTargets t = batch.targets();
+        assertArrayEquals(new int[] {2, 3, 4, 2}, t.counts(), "completion tokens per sequence, EOS included");
+        assertArrayEquals(new long[] {2, 3, 7 + 1, 7 + 2, 7 + 3, 14 + 2, 14 + 3, 14 + 4, 14 + 5, 21 + 1, 21 + 2}, t.rows(), "each token predicted by the state before it");
+        assertArrayEquals(new long[] {20, 2, 21, 22, 2, 30, 31, 32, 2, 33, 2}, t.labels());
+        assertArrayEquals(new int[] {0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3}, t.sequences());
+        assertArrayEquals(new int[] {0, 1, 0, 1, 2, 0, 1, 2, 3, 0, 1}, t.ordinals());
+    }
+
+    @Test
+    void sharedLayoutPutsBothCompletionsInOneRowWithBranchesAndContinuedPositions() {
+        TokenizedPair a = new TokenizedPair(new long[] {1, 10, 11}, new long[] {20, 2}, new long[] {30, 31, 32, 2}, false, null);
+        TokenizedPair b = new TokenizedPair(new long[] {1, 12}, new long[] {21, 22, 2}, new long[] {33, 2}, false, null);
+        PackedBatch batch = RowLayout.sharedPrompt(0).pairs(List.of(a, b));
+        ModelInput in = batch.input();
+        assertEquals(2, in.rows());
+        assertEquals(9, in.width());
+        assertArrayEquals(new long[] {1, 10, 11, 20, 2, 30, 31, 32, 2}, in.ids()[0]);
+        assertArrayEquals(new long[] {1, 12, 21, 22, 2, 33, 2, 0, 0}, in.ids()[1]);
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 3, 4, 5, 6}, in.positions()[0], "rejected positions continue from the prompt's end");
+        assertArrayEquals(new int[] {0, 0, 0, 1, 1, 2, 2, 2, 2}, in.branches()[0]);
+        assertArrayEquals(new int[] {9, 7}, in.lengths());
+        assertEquals(16, batch.rowTokens());
+        assertEquals(21, batch.logicalTokens(), "counted as the separate rows hold them");
+        CompletionTargets t = batch.targets();
+        assertArrayEquals(new int[] {2, 3, 4, 2}, t.counts());
+        assertArrayEquals(new long[] {2, 3, 9 + 1, 9 + 2, 9 + 3, 2, 5, 6, 7, 9 + 1, 9 + 5}, t.rows(),
+                "a rejected completion's first token is predicted by the prompt's last state, the rest by the rejected branch");
+        assertArrayEquals(new long[] {20, 2, 21, 22, 2, 30, 31, 32, 2, 33, 2}, t.labels());
+        assertArrayEquals(new int[] {0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3}, t.sequences());
+        assertTrue(in.visible(0, 5, 2, 0), "rejected sees the prompt");
+        assertFalse(in.visible(0, 5, 3, 0), "rejected does not see the chosen completion");
+        assertTrue(in.visible(0, 6, 5, 0));
+        assertFalse(in.visible(0, 4, 5, 0), "nothing sees the future");
+        assertFalse(in.visible(1, 6, 7, 0));
+        assertFalse(in.visible(0, 8, 0, 6), "a window of 6 on positions: position 6 sees positions 1..6");
+        assertTrue(in.visible(0, 8, 1, 6));
     }
 
     @Test

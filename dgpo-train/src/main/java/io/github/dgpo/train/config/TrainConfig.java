@@ -76,6 +76,7 @@ public final class TrainConfig {
     @JsonProperty("adam_beta2") public Double adamBeta2 = 0.999;
     @JsonProperty("adam_epsilon") public Double adamEpsilon = 1e-8;
     @JsonProperty("logits_chunk_size") public Integer logitsChunkSize = 256;
+    @JsonProperty("prefix_sharing") public Boolean prefixSharing = false;
     @JsonProperty("max_consecutive_bad_steps") public Integer maxConsecutiveBadSteps = 5;
 
     // logging, eval, checkpoints

@@ -3,8 +3,8 @@ package io.github.dgpo.train.run;
 import ai.djl.ndarray.NDManager;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
-import io.github.dgpo.data.batch.Collator;
-import io.github.dgpo.data.batch.PaddedBatch;
+import io.github.dgpo.data.batch.PackedBatch;
+import io.github.dgpo.data.batch.RowLayout;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import java.util.List;
 
@@ -45,7 +45,7 @@ public final class Evaluator {
      * @return the numbers
      */
     public static Result evaluate(CausalLm model, CausalLm reference, List<TokenizedPair> pairs, long padId, int batchSize, int chunkSize, NDManager manager) {
-        Collator collator = new Collator(padId);
+        RowLayout layout = RowLayout.separate(padId);
         SequenceLogprobs logprobs = new SequenceLogprobs(chunkSize);
         int sumWins = 0;
         int avgWins = 0;
@@ -56,12 +56,11 @@ public final class Evaluator {
         double al = 0;
         for (int start = 0; start < pairs.size(); start += batchSize) {
             List<TokenizedPair> part = pairs.subList(start, Math.min(pairs.size(), start + batchSize));
-            PaddedBatch batch = collator.pairs(part);
+            PackedBatch batch = layout.pairs(part);
             int b = part.size();
             try (NDManager m = manager.newSubManager()) {
-                float[] s = logprobs.compute(model, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
-                float[] r = reference == null ? null
-                        : logprobs.compute(reference, m.create(batch.inputIds()), m.create(batch.attentionMask()), m.create(batch.completionMask())).sums().toFloatArray();
+                float[] s = logprobs.compute(model, batch.input(), batch.targets(), m).sums().toFloatArray();
+                float[] r = reference == null ? null : logprobs.compute(reference, batch.input(), batch.targets(), m).sums().toFloatArray();
                 for (int i = 0; i < b; i++) {
                     TokenizedPair p = part.get(i);
                     double avgW = s[i] / p.chosen().length;

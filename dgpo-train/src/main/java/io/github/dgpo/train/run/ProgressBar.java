@@ -5,21 +5,43 @@ import java.util.Locale;
 
 /**
  * A one-line console progress bar on stderr: step, loss, accuracy, seconds per step and ETA.
- * Without a console (CI, redirected output) it prints a plain line at each update instead.
+ * Without a console (CI, redirected output) it prints a plain line at each update instead. The
+ * accuracy shown is the last step's.
  */
-final class ProgressBar {
+final class ProgressBar implements TrainingListener {
 
     private final PrintStream out;
-    private final int total;
     private final boolean interactive;
-    private final long started = System.nanoTime();
-    private final int firstStep;
+    private long started;
+    private int total;
+    private int firstStep;
+    private double accuracy = Double.NaN;
 
-    ProgressBar(PrintStream out, int total, int firstStep, boolean enabled) {
+    ProgressBar(PrintStream out, boolean enabled) {
         this.out = enabled ? out : null;
-        this.total = total;
-        this.firstStep = firstStep;
         this.interactive = System.console() != null;
+    }
+
+    @Override
+    public void onTrainingBegin(RunContext run) {
+        total = run.totalSteps();
+        firstStep = run.firstStep();
+        started = System.nanoTime();
+    }
+
+    @Override
+    public void onStepEnd(StepRecord step) {
+        double sum = 0;
+        double n = 0;
+        for (MicroBatch m : step.micro()) {
+            Double a = m.metrics().get("rewards/accuracies");
+            if (a != null && Double.isFinite(a)) {
+                sum += a * m.examples();
+                n += m.examples();
+            }
+        }
+        accuracy = n == 0 ? accuracy : sum / n;
+        update(step.step(), step.loss(), accuracy);
     }
 
     void update(int step, double loss, double accuracy) {

@@ -1,11 +1,11 @@
-package io.github.dgpo.train.run;
+package io.github.dgpo.train.score;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
-import io.github.dgpo.data.batch.Collator;
-import io.github.dgpo.data.batch.PaddedBatch;
+import io.github.dgpo.data.batch.PackedBatch;
+import io.github.dgpo.data.batch.RowLayout;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -27,16 +27,18 @@ import org.slf4j.LoggerFactory;
  * Reference sequence log-probabilities computed once for every pair before training, so the
  * reference model is not in memory while the policy trains, and cached on disk under a
  * fingerprint of the reference weights and the token ids of every pair (which carry the data,
- * the chat template and the length settings), so a rerun reuses them.
+ * the chat template and the length settings), so a rerun reuses them. The sums do not depend on
+ * the row layout (a shared prompt gives every token the same context), so the fingerprint does
+ * not include it.
  */
-public final class ReferenceLogps {
+public final class PrecomputedReference implements Reference {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ReferenceLogps.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PrecomputedReference.class);
 
     private final float[] chosen;
     private final float[] rejected;
 
-    private ReferenceLogps(float[] chosen, float[] rejected) {
+    private PrecomputedReference(float[] chosen, float[] rejected) {
         this.chosen = chosen;
         this.rejected = rejected;
     }
@@ -55,8 +57,8 @@ public final class ReferenceLogps {
      * Scores every pair with the reference, or reads the cached scores.
      *
      * @param reference the reference model
-     * @param pairs all pairs (training then evaluation)
-     * @param padId the pad id
+     * @param pairs all pairs (training then evaluation), indexed by their keys
+     * @param layout the row layout
      * @param batchSize pairs per forward pass
      * @param chunkSize head chunk size
      * @param cacheDir the cache folder
@@ -64,7 +66,8 @@ public final class ReferenceLogps {
      * @return the scores
      * @throws IOException if the cache cannot be written
      */
-    public static ReferenceLogps precompute(CausalLm reference, List<TokenizedPair> pairs, long padId, int batchSize, int chunkSize, Path cacheDir, NDManager manager) throws IOException {
+    public static PrecomputedReference precompute(CausalLm reference, List<TokenizedPair> pairs, RowLayout layout, int batchSize, int chunkSize, Path cacheDir,
+            NDManager manager) throws IOException {
         String fingerprint = fingerprint(reference, pairs);
         Path file = cacheDir.resolve("ref-logps-" + fingerprint + ".bin");
         if (Files.exists(file)) {
@@ -74,22 +77,39 @@ public final class ReferenceLogps {
         LOG.info("reference log-probabilities: scoring {} pairs (cache {})", pairs.size(), file);
         float[] c = new float[pairs.size()];
         float[] r = new float[pairs.size()];
-        Collator collator = new Collator(padId);
-        SequenceLogprobs logprobs = new SequenceLogprobs(chunkSize);
+        LiveReference live = new LiveReference(reference, new SequenceLogprobs(chunkSize), false);
         for (int start = 0; start < pairs.size(); start += batchSize) {
             List<TokenizedPair> part = pairs.subList(start, Math.min(pairs.size(), start + batchSize));
-            PaddedBatch b = collator.pairs(part);
-            try (NDManager m = manager.newSubManager()) {
-                float[] sums = logprobs.compute(reference, m.create(b.inputIds()), m.create(b.attentionMask()), m.create(b.completionMask())).sums().toFloatArray();
-                for (int i = 0; i < part.size(); i++) {
-                    c[start + i] = sums[i];
-                    r[start + i] = sums[part.size() + i];
-                }
+            float[] sums = live.sums(layout.pairs(part), null, manager);
+            for (int i = 0; i < part.size(); i++) {
+                c[start + i] = sums[i];
+                r[start + i] = sums[part.size() + i];
             }
         }
         write(file, c, r);
-        return new ReferenceLogps(c, r);
+        return new PrecomputedReference(c, r);
     }
+
+    @Override
+    public float[] sums(PackedBatch batch, int[] keys, NDManager manager) {
+        if (keys == null || keys.length != batch.groups() || batch.targets().sequenceCount() != 2 * keys.length) {
+            throw new IllegalArgumentException("precomputed reference sums exist for the run's own pairs only (by key); a live reference is needed for other sequences");
+        }
+        float[] out = new float[2 * keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            out[i] = chosen[keys[i]];
+            out[keys.length + i] = rejected[keys[i]];
+        }
+        return out;
+    }
+
+    @Override
+    public boolean live() {
+        return false;
+    }
+
+    @Override
+    public void close() {}
 
     private static String fingerprint(CausalLm reference, List<TokenizedPair> pairs) {
         try {
@@ -129,7 +149,7 @@ public final class ReferenceLogps {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static ReferenceLogps read(Path file, int n) throws IOException {
+    private static PrecomputedReference read(Path file, int n) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
             int count = in.readInt();
             if (count != n) {
@@ -141,7 +161,7 @@ public final class ReferenceLogps {
                 c[i] = in.readFloat();
                 r[i] = in.readFloat();
             }
-            return new ReferenceLogps(c, r);
+            return new PrecomputedReference(c, r);
         }
     }
 }

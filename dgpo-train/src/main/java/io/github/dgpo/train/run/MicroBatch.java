@@ -1,0 +1,14 @@
+package io.github.dgpo.train.run;
+
+import java.util.Map;
+
+/**
+ * One micro-batch's outcome.
+ *
+ * @param loss the mean loss
+ * @param metrics the loss's metrics
+ * @param examples pairs or examples in the micro-batch
+ * @param tokens real tokens, counted as separate rows per completion (the same with and without
+ *     shared prompts)
+ */
+public record MicroBatch(double loss, Map<String, Double> metrics, int examples, long tokens) {}

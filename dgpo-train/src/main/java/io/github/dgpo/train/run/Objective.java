@@ -1,0 +1,46 @@
+package io.github.dgpo.train.run;
+
+import java.util.Map;
+
+/**
+ * What the training loop optimises: a loss over a run's training examples (pairs, or KTO's
+ * unpaired examples), one micro-batch at a time, and the same loss's metrics on the evaluation
+ * examples.
+ */
+interface Objective {
+
+    /** @return training examples */
+    int trainSize();
+
+    /** @return each training example's longest row, for length-grouped batches */
+    int[] trainLengths();
+
+    /** @return whether there are evaluation examples */
+    boolean hasEvaluation();
+
+    /**
+     * Forward and backward of one micro-batch inside an open gradient collector, the gradient
+     * scaled by the micro-batch's share of the step.
+     *
+     * @param indices training example indices
+     * @param scale weight of this micro-batch's mean loss in the step's loss
+     * @return the micro-batch's loss and metrics
+     */
+    MicroBatch train(int[] indices, double scale);
+
+    /**
+     * The loss's metrics on the evaluation examples, without gradient.
+     *
+     * @return means over the examples and their count
+     */
+    Evaluation evaluate();
+
+    /**
+     * Metrics of a set of examples.
+     *
+     * @param metrics means over the examples
+     * @param countKey {@code pairs} or {@code examples}
+     * @param count how many
+     */
+    record Evaluation(Map<String, Double> metrics, String countKey, int count) {}
+}

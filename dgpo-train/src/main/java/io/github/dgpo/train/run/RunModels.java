@@ -1,0 +1,83 @@
+package io.github.dgpo.train.run;
+
+import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.model.Architecture;
+import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.train.config.TrainConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/** The models a run's config names: the initial policy and the reference. */
+final class RunModels {
+
+    private RunModels() {}
+
+    /**
+     * Checks that the model source exists, before anything else is done.
+     *
+     * @param c the config
+     */
+    static void check(TrainConfig c) {
+        if (c.modelNameOrPath != null && !Files.isDirectory(Paths.get(c.modelNameOrPath))) {
+            throw new IllegalArgumentException("model_name_or_path " + c.modelNameOrPath + ": model folder does not exist");
+        }
+        if (c.randomModel != null && c.tokenizerNameOrPath == null) {
+            throw new IllegalArgumentException("random_model needs tokenizer_name_or_path");
+        }
+        if (c.randomModel != null) {
+            randomConfig(c);
+        }
+    }
+
+    /** @return the tokenizer folder: {@code tokenizer_name_or_path}, else the model folder */
+    static Path tokenizerDir(TrainConfig c) {
+        return Paths.get(c.tokenizerNameOrPath != null ? c.tokenizerNameOrPath : c.modelNameOrPath);
+    }
+
+    /**
+     * The initial policy: the model folder, or the seeded random model.
+     *
+     * @param c the config
+     * @param root the parent manager
+     * @return the model
+     * @throws IOException if the folder cannot be read
+     */
+    static CausalLm initialPolicy(TrainConfig c, NDManager root) throws IOException {
+        if (c.modelNameOrPath != null) {
+            return CausalLm.load(Paths.get(c.modelNameOrPath), root);
+        }
+        return CausalLm.random(randomConfig(c), c.modelSeed, root);
+    }
+
+    /**
+     * The frozen reference: {@code ref_model_name_or_path}, else the initial policy.
+     *
+     * @param c the config
+     * @param root the parent manager
+     * @return the model, frozen
+     * @throws IOException if the folder cannot be read
+     */
+    static CausalLm reference(TrainConfig c, NDManager root) throws IOException {
+        CausalLm ref = c.refModelNameOrPath != null ? CausalLm.load(Paths.get(c.refModelNameOrPath), root) : initialPolicy(c, root);
+        ref.setTrainable(false);
+        return ref;
+    }
+
+    private static ModelConfig randomConfig(TrainConfig c) {
+        Object arch = c.randomModel.getOrDefault("architecture", "llama");
+        Architecture a = Architecture.find(arch.toString());
+        if (a == null) {
+            throw new IllegalArgumentException("random_model.architecture '" + arch + "' is not supported; supported: " + Architecture.supported());
+        }
+        ModelConfig.Builder b = ModelConfig.builder(a);
+        c.randomModel.forEach((k, v) -> {
+            if (!k.equals("architecture")) {
+                b.set(k, v);
+            }
+        });
+        return b.build();
+    }
+}

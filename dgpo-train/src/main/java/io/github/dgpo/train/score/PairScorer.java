@@ -1,0 +1,114 @@
+package io.github.dgpo.train.score;
+
+import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.NoGradient;
+import io.github.dgpo.core.logprobs.SequenceLogprobs;
+import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.data.batch.PackedBatch;
+import io.github.dgpo.data.batch.RowLayout;
+import io.github.dgpo.data.tokenize.TokenizedExample;
+import io.github.dgpo.data.tokenize.TokenizedPair;
+import io.github.dgpo.losses.LossInput;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Scores batches for a loss: owns the row layout, the output head computation and the
+ * reference, and computes exactly the inputs the loss declares ({@link LossInput}). The policy
+ * pass records a graph when a gradient collector is open; every other pass runs without one.
+ */
+public final class PairScorer {
+
+    private final CausalLm policy;
+    private final Reference reference;
+    private final RowLayout layout;
+    private final SequenceLogprobs logprobs;
+
+    /**
+     * Creates the scorer.
+     *
+     * @param policy the policy
+     * @param reference the reference ({@link Reference#NONE} for none)
+     * @param layout how sequences become rows
+     * @param logprobs the head computation
+     */
+    public PairScorer(CausalLm policy, Reference reference, RowLayout layout, SequenceLogprobs logprobs) {
+        this.policy = policy;
+        this.reference = reference;
+        this.layout = layout;
+        this.logprobs = logprobs;
+    }
+
+    /** @return the row layout */
+    public RowLayout layout() {
+        return layout;
+    }
+
+    /** @return the policy */
+    public CausalLm policy() {
+        return policy;
+    }
+
+    /**
+     * Scores pairs.
+     *
+     * @param pairs the pairs
+     * @param keys their keys in the run's data (for a precomputed reference)
+     * @param inputs what the loss reads besides the policy sums
+     * @param m where the batch's arrays live
+     * @return the scores
+     */
+    public ScoredPairs pairs(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, NDManager m) {
+        PackedBatch batch = layout.pairs(pairs);
+        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference.sums(batch, keys, m) : null;
+        float[][] mismatched = inputs.contains(LossInput.MISMATCHED_PAIRS) && pairs.size() > 1 ? mismatched(pairs, m) : null;
+        return new ScoredPairs(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens());
+    }
+
+    /**
+     * Scores unpaired examples: the policy (with graph when training), the reference, and when
+     * asked the mismatched examples (prompt {@code i} with the completion of example {@code
+     * (i+1) mod B}).
+     *
+     * @param examples the examples
+     * @param mismatchedToo whether to score the mismatched examples
+     * @param m where the batch's arrays live
+     * @return the scores
+     */
+    public ScoredExamples examples(List<TokenizedExample> examples, boolean mismatchedToo, NDManager m) {
+        PackedBatch batch = layout.examples(examples);
+        float[] ref = reference.sums(batch, null, m);
+        float[][] mismatched = null;
+        if (mismatchedToo && examples.size() > 1) {
+            List<long[]> prompts = new ArrayList<>();
+            List<long[][]> completions = new ArrayList<>();
+            for (int i = 0; i < examples.size(); i++) {
+                prompts.add(examples.get(i).prompt());
+                completions.add(new long[][] {examples.get((i + 1) % examples.size()).completion()});
+            }
+            mismatched = bothModels(layout.pack(prompts, completions), m);
+        }
+        return new ScoredExamples(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens());
+    }
+
+    /** KTO's {@code z0} inputs: prompt {@code i} with the chosen completion of pair {@code (i+1) mod B}, one sequence each. */
+    private float[][] mismatched(List<TokenizedPair> pairs, NDManager m) {
+        List<long[]> prompts = new ArrayList<>();
+        List<long[][]> completions = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            prompts.add(pairs.get(i).prompt());
+            completions.add(new long[][] {pairs.get((i + 1) % pairs.size()).chosen()});
+        }
+        return bothModels(layout.pack(prompts, completions), m);
+    }
+
+    /** {policy sums, reference sums} of a batch, without gradient. */
+    private float[][] bothModels(PackedBatch batch, NDManager m) {
+        float[] p;
+        try (NoGradient off = NoGradient.enter(); NDManager sub = m.newSubManager()) {
+            p = logprobs.compute(policy, batch.input(), batch.targets(), sub).sums().toFloatArray();
+        }
+        return new float[][] {p, reference.sums(batch, null, m)};
+    }
+}

@@ -1,0 +1,60 @@
+package io.github.dgpo.train.score;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.github.dgpo.core.logprobs.SequenceLogprobs;
+import io.github.dgpo.data.tokenize.TokenizedExample;
+import io.github.dgpo.losses.UnpairedLogps;
+import java.util.List;
+
+/** A batch of unpaired examples scored by the policy and the reference (KTO's native form). */
+public final class ScoredExamples {
+
+    private final SequenceLogprobs.Result policy;
+    private final float[] sums;
+    private final float[] reference;
+    private final float[][] mismatched;
+    private final long logicalTokens;
+    private NDArray leaf;
+
+    ScoredExamples(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens) {
+        this.policy = policy;
+        this.sums = policy.sums().toFloatArray();
+        this.reference = reference;
+        this.mismatched = mismatched;
+        this.logicalTokens = logicalTokens;
+    }
+
+    /** @return real tokens of the examples' rows */
+    public long logicalTokens() {
+        return logicalTokens;
+    }
+
+    /**
+     * The loss's input: the policy sums as a leaf that collects the loss's gradient.
+     *
+     * @param examples the examples (for their desirable flags)
+     * @param m where to create the arrays
+     * @return the examples' log-probabilities
+     */
+    public UnpairedLogps logps(List<TokenizedExample> examples, NDManager m) {
+        boolean[] desirable = new boolean[examples.size()];
+        for (int i = 0; i < desirable.length; i++) {
+            desirable[i] = examples.get(i).desirable();
+        }
+        leaf = m.create(sums);
+        leaf.setRequiresGradient(true);
+        return new UnpairedLogps(leaf, m.create(reference), m.create(desirable),
+                mismatched == null ? null : m.create(mismatched[0]), mismatched == null ? null : m.create(mismatched[1]));
+    }
+
+    /**
+     * Takes the gradient the loss left on the sums into the policy.
+     *
+     * @param collector the open gradient collector
+     */
+    public void backward(GradientCollector collector) {
+        policy.backward(collector, leaf.getGradient());
+    }
+}
