@@ -5,23 +5,39 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.model.Body;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelInput;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Per-sequence sums of completion-token log-probabilities, the hot path of every loss.
  *
  * <p>Only the hidden states that predict completion tokens go through the output head (prompt
  * positions never produce logits), and per-token {@code log p = logit[label] -
- * logsumexp(logits)} with a max shift, so no {@code [N, T, V]} log-softmax exists. The head runs
- * on chunks of completion positions over the selected hidden states detached from the body: a
- * first pass computes the sums; {@link Result#backward} then re-runs each chunk with gradient,
- * backpropagates {@code Σ g_seq·log p} into the selected states' gradient {@code G} and the
- * head weight, and hands {@code G} to {@link Body#backward}. Peak head memory is {@code
- * O(chunk × V)} instead of {@code O(N × T × V)}. Chunk size {@link #NO_CHUNKING} runs the head on
- * all completion positions at once, keeping its graph from the first pass (one head forward).
+ * logsumexp(logits)} with a max shift, so no {@code [N, T, V]} log-softmax exists. Two ways to
+ * train through it:
+ *
+ * <ul>
+ *   <li>{@link #compute} (two passes): the head runs on chunks of completion positions over the
+ *       selected hidden states, detached from the body, to give the sums; {@link Result#backward}
+ *       then re-runs each chunk with gradient, backpropagates {@code Σ g_seq·log p} into the
+ *       selected states' gradient {@code G} and the head weight, and hands {@code G} to {@link
+ *       Body#backward}. The loss may need the whole batch's sums first (a batch statistic).
+ *   <li>{@link #computeFused} (one pass): chunks hold whole groups of sequences (a pair's two
+ *       completions); for each chunk the logits are computed once, the chunk's sums go straight
+ *       into the caller's loss, and one backward takes the loss's gradient through the head: three
+ *       {@code [chunk × H] × [H × V]} products per chunk instead of four. For losses computed pair
+ *       by pair.
+ * </ul>
+ *
+ * Peak head memory is {@code O(chunk × V)} instead of {@code O(N × T × V)}. Chunk size {@link
+ * #NO_CHUNKING} runs the head on all completion positions at once. With {@link
+ * #withAlignment()} each pass also gives, without gradient, the per-sequence sums of {@code
+ * log p(y_t) - log Σ_v p(v)²} (WPO's distribution-aligned log-probabilities).
  */
 public final class SequenceLogprobs {
 
@@ -29,6 +45,7 @@ public final class SequenceLogprobs {
     public static final int NO_CHUNKING = 0;
 
     private final int chunkSize;
+    private final boolean alignment;
 
     /**
      * Creates the computation.
@@ -36,10 +53,24 @@ public final class SequenceLogprobs {
      * @param chunkSize completion positions per head chunk, or {@link #NO_CHUNKING}
      */
     public SequenceLogprobs(int chunkSize) {
+        this(chunkSize, false);
+    }
+
+    private SequenceLogprobs(int chunkSize, boolean alignment) {
         if (chunkSize < 0) {
             throw new IllegalArgumentException("chunk size must be >= 0, got " + chunkSize);
         }
         this.chunkSize = chunkSize;
+        this.alignment = alignment;
+    }
+
+    /**
+     * The same computation that also gives the alignment sums ({@link Result#alignment()}).
+     *
+     * @return the computation
+     */
+    public SequenceLogprobs withAlignment() {
+        return new SequenceLogprobs(chunkSize, true);
     }
 
     /**
@@ -58,7 +89,7 @@ public final class SequenceLogprobs {
     }
 
     /**
-     * Runs the model on the rows and computes each sequence's sum.
+     * Runs the model on the rows and computes each sequence's sum (the first of two passes).
      *
      * @param model the policy or reference
      * @param input the rows
@@ -69,27 +100,227 @@ public final class SequenceLogprobs {
     public Result compute(CausalLm model, ModelInput input, CompletionTargets targets, NDManager m) {
         Body body = model.forward(input, m);
         int s = targets.sequenceCount();
-        NDArray counts = m.create(Arrays.stream(targets.counts()).asDoubleStream().toArray()).toType(DataType.FLOAT32, false);
         if (targets.size() == 0) {
-            return new Result(this, model, null, null, targets, m.zeros(new Shape(s)), counts, null);
+            return new Result(this, model, null, null, targets, new float[s], alignment ? new float[s] : null, null);
         }
         NDArray leaf = body.select(targets.rows());
         if (chunkSize == NO_CHUNKING || chunkSize >= targets.size()) {
             leaf.setRequiresGradient(true);
-            NDArray sums = chunkSums(leaf, model.headWeight(), targets, 0, targets.size(), m);
-            return new Result(this, model, body, leaf, targets, sums.stopGradient(), counts, sums);
+            Head head = head(leaf, model.headWeight(), targets, range(0, targets.size()), m);
+            return new Result(this, model, body, leaf, targets, head.sums.stopGradient().toFloatArray(), head.alignment(), head.sums);
         }
         NDArray frozenHead = model.headWeight().stopGradient();
-        NDArray sums = m.zeros(new Shape(s));
+        float[] sums = new float[s];
+        float[] aligned = alignment ? new float[s] : null;
         for (int start = 0; start < targets.size(); start += chunkSize) {
             int end = Math.min(targets.size(), start + chunkSize);
             try (NDManager chunk = m.newSubManager()) {
                 NDArray rows = leaf.get(start + ":" + end);
                 rows.attach(chunk);
-                sums.addi(chunkSums(rows, frozenHead, targets, start, end, chunk));
+                Head head = head(rows, frozenHead, targets, range(start, end), chunk);
+                add(sums, head.sums.toFloatArray());
+                if (aligned != null) {
+                    add(aligned, head.alignment());
+                }
             }
         }
-        return new Result(this, model, body, leaf, targets, sums, counts, null);
+        return new Result(this, model, body, leaf, targets, sums, aligned, null);
+    }
+
+    /**
+     * The loss of a chunk of sequence groups, given their sums: what {@link #computeFused}
+     * backpropagates for the chunk.
+     */
+    @FunctionalInterface
+    public interface ChunkLoss {
+        /**
+         * The chunk's share of the loss.
+         *
+         * @param groups the indices of the groups in the chunk
+         * @param sums sums of all {@code S} sequences, attached to the graph; only the chunk's
+         *     groups' sequences hold values, the others 0
+         * @param alignment alignment sums of all sequences (chunk's only), or null
+         * @return a scalar whose gradient is the chunk's (already scaled by its share of the
+         *     batch and of the step)
+         */
+        NDArray loss(int[] groups, NDArray sums, float[] alignment);
+    }
+
+    /**
+     * Runs the model and trains through the head in one pass, chunk by chunk of whole sequence
+     * groups, inside an open gradient collector. A group longer than the chunk size goes alone
+     * through the two-pass path (sums first, then its loss's gradient through sub-chunks), so
+     * no chunk exceeds the chunk size.
+     *
+     * @param model the policy
+     * @param input the rows
+     * @param targets the completion tokens
+     * @param groups sequences that the loss reads together, e.g. {@code {p, B + p}} for pair
+     *     {@code p}; every sequence in exactly one group
+     * @param loss the loss of a chunk of groups
+     * @param collector the open gradient collector
+     * @param m manager of the pass's temporaries
+     * @return the sums (and alignment sums), after the gradient is in the parameters
+     */
+    public Result computeFused(CausalLm model, ModelInput input, CompletionTargets targets, int[][] groups, ChunkLoss loss, GradientCollector collector,
+            NDManager m) {
+        Body body = model.forward(input, m);
+        int s = targets.sequenceCount();
+        float[] sums = new float[s];
+        float[] aligned = alignment ? new float[s] : null;
+        int[][] tokensOf = tokensBySequence(targets);
+        NDArray leaf = targets.size() == 0 ? null : body.select(targets.rows());
+        if (leaf != null) {
+            leaf.setRequiresGradient(true);
+        }
+        int limit = chunkSize == NO_CHUNKING ? Integer.MAX_VALUE : chunkSize;
+        List<Integer> chunk = new ArrayList<>();
+        int chunkTokens = 0;
+        for (int g = 0; g <= groups.length; g++) {
+            int size = g == groups.length ? 0 : groupTokens(groups[g], tokensOf);
+            if (!chunk.isEmpty() && (g == groups.length || chunkTokens + size > limit)) {
+                fusedChunk(model, targets, groups, chunk, tokensOf, leaf, loss, collector, m, sums, aligned);
+                chunk.clear();
+                chunkTokens = 0;
+            }
+            if (g == groups.length) {
+                break;
+            }
+            if (size > limit) {
+                twoPassGroup(model, targets, groups, g, tokensOf, leaf, loss, collector, m, sums, aligned);
+            } else {
+                chunk.add(g);
+                chunkTokens += size;
+            }
+        }
+        if (leaf != null) {
+            body.backward(collector, leaf.getGradient());
+            leaf.setRequiresGradient(false);
+        }
+        return new Result(this, model, null, null, targets, sums, aligned, null);
+    }
+
+    private void fusedChunk(CausalLm model, CompletionTargets targets, int[][] groups, List<Integer> chunk, int[][] tokensOf, NDArray leaf, ChunkLoss loss,
+            GradientCollector collector, NDManager m, float[] sums, float[] aligned) {
+        int[] chunkGroups = chunk.stream().mapToInt(Integer::intValue).toArray();
+        int[] tokens = tokensOfGroups(groups, chunkGroups, tokensOf);
+        try (NDManager sub = m.newSubManager()) {
+            NDArray attached = tokens.length == 0 ? sub.zeros(new Shape(targets.sequenceCount())) : null;
+            float[] chunkAligned = null;
+            if (tokens.length > 0) {
+                NDArray rows = rowsOf(leaf, tokens, sub);
+                Head head = head(rows, model.headWeight(), targets, tokens, sub);
+                attached = head.sums;
+                chunkAligned = head.alignment();
+            }
+            add(sums, attached.stopGradient().toFloatArray());
+            if (aligned != null && chunkAligned != null) {
+                add(aligned, chunkAligned);
+            }
+            NDArray value = loss.loss(chunkGroups, attached, chunkAligned == null && aligned != null ? new float[targets.sequenceCount()] : chunkAligned);
+            if (tokens.length > 0) {
+                collector.backward(value);
+            }
+        }
+    }
+
+    /** One group whose tokens exceed a chunk: sums by sub-chunks, the loss's gradient on them, then sub-chunk backward. */
+    private void twoPassGroup(CausalLm model, CompletionTargets targets, int[][] groups, int group, int[][] tokensOf, NDArray leaf, ChunkLoss loss,
+            GradientCollector collector, NDManager m, float[] sums, float[] aligned) {
+        int[] tokens = tokensOfGroups(groups, new int[] {group}, tokensOf);
+        int s = targets.sequenceCount();
+        float[] groupSums = new float[s];
+        float[] groupAligned = aligned == null ? null : new float[s];
+        try (NoGradient off = NoGradient.enter()) {
+            for (int start = 0; start < tokens.length; start += chunkSize) {
+                int[] part = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + chunkSize));
+                try (NDManager sub = m.newSubManager()) {
+                    NDArray rows = rowsOf(leaf, part, sub);
+                    Head head = head(rows, model.headWeight(), targets, part, sub);
+                    add(groupSums, head.sums.toFloatArray());
+                    if (groupAligned != null) {
+                        add(groupAligned, head.alignment());
+                    }
+                }
+            }
+        }
+        add(sums, groupSums);
+        if (aligned != null) {
+            add(aligned, groupAligned);
+        }
+        float[] weights;
+        try (NDManager sub = m.newSubManager()) {
+            NDArray sumsLeaf = sub.create(groupSums);
+            sumsLeaf.setRequiresGradient(true);
+            collector.backward(loss.loss(new int[] {group}, sumsLeaf, groupAligned));
+            weights = sumsLeaf.getGradient().toFloatArray();
+        }
+        for (int start = 0; start < tokens.length; start += chunkSize) {
+            int[] part = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + chunkSize));
+            try (NDManager sub = m.newSubManager()) {
+                NDArray rows = rowsOf(leaf, part, sub);
+                NDArray partSums = head(rows, model.headWeight(), targets, part, sub).sums;
+                collector.backward(partSums.mul(sub.create(weights)).sum());
+            }
+        }
+    }
+
+    /** The selected hidden states of some completion tokens, on the leaf's graph. */
+    private static NDArray rowsOf(NDArray leaf, int[] tokens, NDManager m) {
+        long h = leaf.getShape().get(1);
+        NDArray index = m.create(Arrays.stream(tokens).asLongStream().toArray()).reshape(-1, 1).broadcast(tokens.length, h);
+        NDArray rows = leaf.gather(index, 0);
+        rows.attach(m);
+        return rows;
+    }
+
+    private static int[][] tokensBySequence(CompletionTargets t) {
+        int[][] out = new int[t.sequenceCount()][];
+        int[] fill = new int[t.sequenceCount()];
+        for (int s = 0; s < out.length; s++) {
+            out[s] = new int[t.counts()[s]];
+        }
+        for (int k = 0; k < t.size(); k++) {
+            int s = t.sequences()[k];
+            out[s][fill[s]++] = k;
+        }
+        return out;
+    }
+
+    private static int groupTokens(int[] group, int[][] tokensOf) {
+        int n = 0;
+        for (int s : group) {
+            n += tokensOf[s].length;
+        }
+        return n;
+    }
+
+    private static int[] tokensOfGroups(int[][] groups, int[] chosen, int[][] tokensOf) {
+        int n = 0;
+        for (int g : chosen) {
+            n += groupTokens(groups[g], tokensOf);
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (int g : chosen) {
+            for (int s : groups[g]) {
+                System.arraycopy(tokensOf[s], 0, out, k, tokensOf[s].length);
+                k += tokensOf[s].length;
+            }
+        }
+        return out;
+    }
+
+    private static int[] range(int start, int end) {
+        int[] r = new int[end - start];
+        Arrays.setAll(r, i -> start + i);
+        return r;
+    }
+
+    private static void add(float[] into, float[] values) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] += values[i];
+        }
     }
 
     private static long[][] toRows(NDArray a) {
@@ -103,25 +334,45 @@ public final class SequenceLogprobs {
         return rows;
     }
 
-    /** {@code Σ w·log p} per sequence over completion tokens {@code [start, end)}. */
-    private static NDArray chunkSums(NDArray rows, NDArray head, CompletionTargets t, int start, int end, NDManager m) {
+    /** What the head gives for some completion tokens: sums (on the graph when recorded) and alignment sums. */
+    private record Head(NDArray sums, NDArray alignmentSums) {
+        float[] alignment() {
+            return alignmentSums == null ? null : alignmentSums.toFloatArray();
+        }
+    }
+
+    /** {@code Σ w·log p} per sequence over the given completion tokens, whose hidden states are {@code rows}. */
+    private Head head(NDArray rows, NDArray head, CompletionTargets t, int[] tokens, NDManager m) {
         NDArray logits = rows.getNDArrayInternal().linear(rows, head, null).singletonOrThrow();
         NDArray max = logits.max(new int[] {1}, true).stopGradient();
         NDArray logSumExp = logits.sub(max).exp().sum(new int[] {1}, true).log().add(max);
-        NDArray picked = logits.gather(m.create(Arrays.copyOfRange(t.labels(), start, end)).reshape(-1, 1), 1);
+        long[] labels = new long[tokens.length];
+        for (int k = 0; k < tokens.length; k++) {
+            labels[k] = t.labels()[tokens[k]];
+        }
+        NDArray picked = logits.gather(m.create(labels).reshape(-1, 1), 1);
         NDArray tokenLogps = picked.sub(logSumExp).reshape(-1);
-        return segmentSum(m, tokenLogps, t, start, end);
+        NDArray aligned = null;
+        if (alignment) {
+            // log p - log Σ p² = picked + lse - 2·max - log Σ exp(2(logits - max)), without gradient
+            NDArray l = logits.stopGradient().sub(max);
+            NDArray squares = l.add(l).exp().sum(new int[] {1}, true).log();
+            NDArray perToken = picked.stopGradient().sub(max).sub(max).add(logSumExp.stopGradient()).sub(squares).reshape(-1);
+            aligned = segmentSum(m, perToken, t, tokens, false);
+        }
+        return new Head(segmentSum(m, tokenLogps, t, tokens, true), aligned);
     }
 
-    /** Sums {@code w_k·values[k]} into {@code out[sequence(k)]} as one matrix product. */
-    private static NDArray segmentSum(NDManager m, NDArray values, CompletionTargets t, int start, int end) {
-        int width = end - start;
+    /** Sums {@code values[k]} (times the token's weight when asked) into {@code out[sequence(k)]} as one matrix product. */
+    private static NDArray segmentSum(NDManager m, NDArray values, CompletionTargets t, int[] tokens, boolean weighted) {
+        int width = tokens.length;
         int s = t.sequenceCount();
-        float[] weighted = new float[Math.multiplyExact(s, width)];
+        float[] matrix = new float[Math.multiplyExact(s, width)];
         for (int k = 0; k < width; k++) {
-            weighted[t.sequences()[start + k] * width + k] = t.weights() == null ? 1f : t.weights()[start + k];
+            int token = tokens[k];
+            matrix[t.sequences()[token] * width + k] = weighted && t.weights() != null ? t.weights()[token] : 1f;
         }
-        return m.create(weighted, new Shape(s, width)).matMul(values.reshape(-1, 1)).reshape(s);
+        return m.create(matrix, new Shape(s, width)).matMul(values.reshape(-1, 1)).reshape(s);
     }
 
     /** Sums and counts of one batch, and the backward pass that trains through them. */
@@ -131,11 +382,11 @@ public final class SequenceLogprobs {
         private final Body body;
         private final NDArray leaf;
         private final CompletionTargets targets;
-        private final NDArray sums;
-        private final NDArray counts;
+        private final float[] sums;
+        private final float[] alignment;
         private final NDArray attachedSums;
 
-        Result(SequenceLogprobs owner, CausalLm model, Body body, NDArray leaf, CompletionTargets targets, NDArray sums, NDArray counts,
+        Result(SequenceLogprobs owner, CausalLm model, Body body, NDArray leaf, CompletionTargets targets, float[] sums, float[] alignment,
                 NDArray attachedSums) {
             this.owner = owner;
             this.model = model;
@@ -143,31 +394,45 @@ public final class SequenceLogprobs {
             this.leaf = leaf;
             this.targets = targets;
             this.sums = sums;
-            this.counts = counts;
+            this.alignment = alignment;
             this.attachedSums = attachedSums;
         }
 
         /**
-         * Returns the per-sequence sums {@code [S]} (detached).
+         * Returns the per-sequence sums (weighted by the targets' token weights, if any).
          *
-         * @return the sums
+         * @return {@code [S]}
          */
-        public NDArray sums() {
-            return sums;
+        public float[] sums() {
+            return sums.clone();
         }
 
         /**
-         * Returns the completion token counts {@code [S]} (float32).
+         * Returns the completion token counts.
          *
-         * @return the counts
+         * @return {@code [S]}
          */
-        public NDArray counts() {
-            return counts;
+        public float[] counts() {
+            float[] c = new float[targets.sequenceCount()];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = targets.counts()[i];
+            }
+            return c;
+        }
+
+        /**
+         * Returns the per-sequence sums of {@code log p(y_t) - log Σ_v p(v)²} (unweighted),
+         * computed without gradient, when the computation was asked for them.
+         *
+         * @return {@code [S]}, or null
+         */
+        public float[] alignment() {
+            return alignment == null ? null : alignment.clone();
         }
 
         /**
          * Backpropagates {@code Σ gradSums · sums} into the model's parameters (gradients
-         * accumulate).
+         * accumulate). Not needed after {@link #computeFused}, which has done it.
          *
          * @param collector the open gradient collector
          * @param gradSums {@code ∂loss/∂sums}, shape {@code [S]}
@@ -189,7 +454,7 @@ public final class SequenceLogprobs {
                     try (NDManager sub = m.newSubManager()) {
                         NDArray rows = leaf.get(start + ":" + end);
                         rows.attach(sub);
-                        NDArray part = chunkSums(rows, model.headWeight(), targets, start, end, sub);
+                        NDArray part = owner.head(rows, model.headWeight(), targets, range(start, end), sub).sums;
                         collector.backward(part.mul(sub.create(weights)).sum());
                     }
                 }

@@ -11,6 +11,7 @@ import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.model.Architecture;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.core.model.ModelInput;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -98,8 +99,8 @@ class SequenceLogprobsTest {
                 SequenceLogprobs.Result result;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     result = new SequenceLogprobs(chunk).compute(model, m.create(ids), m.create(attention), m.create(completion));
-                    assertClose("sums", naiveSums, result.sums().toFloatArray());
-                    assertArrayEquals(new float[] {T - 20 , 30 - 5, 12 - 1}, result.counts().toFloatArray());
+                    assertClose("sums", naiveSums, result.sums());
+                    assertArrayEquals(new float[] {T - 20, 30 - 5, 12 - 1}, result.counts());
                     result.backward(gc, m.create(w));
                 }
                 Map<String, float[]> fused = takeGradients(model);
@@ -108,6 +109,103 @@ class SequenceLogprobsTest {
                 }
             }
         }
+    }
+
+    /**
+     * The one-pass head ({@link SequenceLogprobs#computeFused}) against the two-pass head on a
+     * per-pair loss {@code Σ_p c_p·softplus(S_l,p - S_w,p)}: the same sums and the same gradient
+     * of every parameter, with chunks of several pairs, a pair longer than a chunk (taking the
+     * two-pass path on its own) and no chunking; and the alignment sums against the naive
+     * {@code log p - log Σ p²}.
+     */
+    @ParameterizedTest(name = "{0} chunk {1}")
+    @MethodSource("cases")
+    void onePassEqualsTwoPass(Architecture arch, int chunk) {
+        Random r = new Random(arch.ordinal() * 31 + chunk);
+        int pairs = 3;
+        int[] prompts = {4, 9, 1};
+        int[][] completions = {{3, 5}, {2, 1}, {20, 12}};
+        int width = 34;
+        long[][] ids = new long[2 * pairs][width];
+        long[][] attention = new long[2 * pairs][width];
+        long[][] completion = new long[2 * pairs][width];
+        for (int c = 0; c < 2; c++) {
+            for (int p = 0; p < pairs; p++) {
+                int row = c * pairs + p;
+                int length = prompts[p] + completions[p][c];
+                for (int i = 0; i < length; i++) {
+                    ids[row][i] = r.nextInt(V);
+                    attention[row][i] = 1;
+                    completion[row][i] = i >= prompts[p] ? 1 : 0;
+                }
+            }
+        }
+        int[][] groups = {{0, 3}, {1, 4}, {2, 5}};
+        float[] c = {0.8f, -1.2f, 0.5f};
+        try (CausalLm model = CausalLm.random(config(arch), 11, manager)) {
+            model.setTrainable(true);
+            ModelInput input = ModelInput.causal(ids, attention);
+            CompletionTargets targets = CompletionTargets.fromCompletionMask(ids, completion);
+            SequenceLogprobs logprobs = new SequenceLogprobs(chunk).withAlignment();
+            float[] twoPassSums;
+            float[] twoPassAlignment;
+            try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                SequenceLogprobs.Result res = logprobs.compute(model, input, targets, m);
+                twoPassSums = res.sums();
+                twoPassAlignment = res.alignment();
+                NDArray leaf = m.create(twoPassSums);
+                leaf.setRequiresGradient(true);
+                gc.backward(pairLoss(leaf, c, groups, new int[] {0, 1, 2}));
+                res.backward(gc, leaf.getGradient());
+            }
+            Map<String, float[]> twoPass = takeGradients(model);
+            SequenceLogprobs.Result fused;
+            java.util.List<int[]> chunks = new java.util.ArrayList<>();
+            try (NDManager m = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                fused = logprobs.computeFused(model, input, targets, groups, (g, sums, aligned) -> {
+                    chunks.add(g);
+                    return pairLoss(sums, c, groups, g);
+                }, gc, m);
+            }
+            Map<String, float[]> onePass = takeGradients(model);
+            assertClose(arch + " sums", twoPassSums, fused.sums());
+            assertClose(arch + " alignment", twoPassAlignment, fused.alignment());
+            for (Map.Entry<String, float[]> e : twoPass.entrySet()) {
+                assertClose(arch + " gradient of " + e.getKey(), e.getValue(), onePass.get(e.getKey()));
+            }
+            assertTrue(chunk == 1 || chunk == 7 ? chunks.size() == 3 : chunks.size() == 1, "chunks " + chunks.size());
+        }
+        // alignment sums against the naive per-token computation on the full logits
+        try (CausalLm model = CausalLm.random(config(arch), 11, manager); NDManager m = manager.newSubManager()) {
+            NDArray logits = model.logits(model.hiddenStates(m.create(ids), m.create(attention)));
+            NDArray logp = logits.logSoftmax(2);
+            NDArray logSquares = logp.add(logp).exp().sum(new int[] {2}).log();
+            float[] lp = logp.toFloatArray();
+            float[] ls = logSquares.toFloatArray();
+            float[] expected = new float[2 * pairs];
+            for (int row = 0; row < 2 * pairs; row++) {
+                for (int i = 1; i < width; i++) {
+                    if (completion[row][i] != 0) {
+                        int at = row * width + i - 1;
+                        expected[row] += lp[at * V + (int) ids[row][i]] - ls[at];
+                    }
+                }
+            }
+            float[] actual = new SequenceLogprobs(chunk).withAlignment().compute(model, ModelInput.causal(ids, attention),
+                    CompletionTargets.fromCompletionMask(ids, completion), m).alignment();
+            assertClose(arch + " alignment vs naive", expected, actual);
+        }
+    }
+
+    /** {@code Σ_{p in chosen groups} c_p·softplus(S_l,p - S_w,p)}. */
+    private static NDArray pairLoss(NDArray sums, float[] c, int[][] groups, int[] chosen) {
+        NDArray total = null;
+        for (int g : chosen) {
+            NDArray margin = sums.get(groups[g][1]).sub(sums.get(groups[g][0]));
+            NDArray term = ai.djl.nn.Activation.softPlus(margin).mul(sums.getManager().create(c[g]));
+            total = total == null ? term : total.add(term);
+        }
+        return total;
     }
 
     /** Copies and zeroes every parameter's gradient. */

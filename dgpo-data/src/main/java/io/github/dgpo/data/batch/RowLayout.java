@@ -27,10 +27,12 @@ public final class RowLayout {
 
     private final long padId;
     private final boolean share;
+    private final float tailWeight;
 
-    private RowLayout(long padId, boolean share) {
+    private RowLayout(long padId, boolean share, float tailWeight) {
         this.padId = padId;
         this.share = share;
+        this.tailWeight = tailWeight;
     }
 
     /**
@@ -40,7 +42,7 @@ public final class RowLayout {
      * @return the layout
      */
     public static RowLayout separate(long padId) {
-        return new RowLayout(padId, false);
+        return new RowLayout(padId, false, 1f);
     }
 
     /**
@@ -50,7 +52,7 @@ public final class RowLayout {
      * @return the layout
      */
     public static RowLayout sharedPrompt(long padId) {
-        return new RowLayout(padId, true);
+        return new RowLayout(padId, true, 1f);
     }
 
     /**
@@ -61,12 +63,32 @@ public final class RowLayout {
      * @return the layout
      */
     public static RowLayout of(long padId, boolean sharePrompts) {
-        return new RowLayout(padId, sharePrompts);
+        return new RowLayout(padId, sharePrompts, 1f);
+    }
+
+    /**
+     * This layout with LD-DPO's length desensitisation (Liu et al. 2024, TRL's {@code
+     * ld_alpha}): in a pair's sums, the tokens of the longer completion past the shorter one's
+     * length weigh {@code alpha}, the shared length 1. Applies to {@link #pairs} only.
+     *
+     * @param alpha the weight of the tail tokens, in {@code [0, 1]}
+     * @return the layout
+     */
+    public RowLayout withTailWeight(double alpha) {
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("ld_alpha must be in [0, 1], got " + alpha);
+        }
+        return new RowLayout(padId, share, (float) alpha);
     }
 
     /** @return whether prompts are shared */
     public boolean sharesPrompts() {
         return share;
+    }
+
+    /** @return the weight of tokens past the shorter completion's length in pair sums (1: none) */
+    public float tailWeight() {
+        return tailWeight;
     }
 
     /**
@@ -83,7 +105,19 @@ public final class RowLayout {
             prompts.add(p.prompt());
             completions.add(new long[][] {p.chosen(), p.rejected()});
         }
-        return pack(prompts, completions);
+        PackedBatch batch = pack(prompts, completions);
+        if (tailWeight == 1f) {
+            return batch;
+        }
+        CompletionTargets t = batch.targets();
+        int b = pairs.size();
+        float[] weights = new float[t.size()];
+        for (int k = 0; k < weights.length; k++) {
+            int pair = t.sequences()[k] % b;
+            int shared = Math.min(pairs.get(pair).chosen().length, pairs.get(pair).rejected().length);
+            weights[k] = t.ordinals()[k] < shared ? 1f : tailWeight;
+        }
+        return new PackedBatch(batch.input(), t.withWeights(weights), batch.groups(), batch.logicalTokens());
     }
 
     /**

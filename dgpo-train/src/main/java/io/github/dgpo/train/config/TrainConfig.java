@@ -76,7 +76,9 @@ public final class TrainConfig {
     @JsonProperty("adam_beta2") public Double adamBeta2 = 0.999;
     @JsonProperty("adam_epsilon") public Double adamEpsilon = 1e-8;
     @JsonProperty("logits_chunk_size") public Integer logitsChunkSize = 256;
-    @JsonProperty("prefix_sharing") public Boolean prefixSharing = false;
+    @JsonProperty("prefix_sharing") public Boolean prefixSharing = true;
+    @JsonProperty("one_pass_head") public Boolean onePassHead = true;
+    @JsonProperty("ld_alpha") public Double ldAlpha;
     @JsonProperty("max_consecutive_bad_steps") public Integer maxConsecutiveBadSteps = 5;
 
     // logging, eval, checkpoints

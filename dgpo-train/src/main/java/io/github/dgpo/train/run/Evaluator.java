@@ -59,8 +59,8 @@ public final class Evaluator {
             PackedBatch batch = layout.pairs(part);
             int b = part.size();
             try (NDManager m = manager.newSubManager()) {
-                float[] s = logprobs.compute(model, batch.input(), batch.targets(), m).sums().toFloatArray();
-                float[] r = reference == null ? null : logprobs.compute(reference, batch.input(), batch.targets(), m).sums().toFloatArray();
+                float[] s = logprobs.compute(model, batch.input(), batch.targets(), m).sums();
+                float[] r = reference == null ? null : logprobs.compute(reference, batch.input(), batch.targets(), m).sums();
                 for (int i = 0; i < b; i++) {
                     TokenizedPair p = part.get(i);
                     double avgW = s[i] / p.chosen().length;

@@ -21,14 +21,27 @@ final class PairObjective implements Objective {
     private final List<TokenizedPair> train;
     private final List<TokenizedPair> eval;
     private final int evalBatch;
+    private final boolean onePass;
     private final NDManager root;
 
-    PairObjective(PairScorer scorer, PreferenceLoss loss, TrainingData data, int evalBatch, NDManager root) {
+    /**
+     * Creates the objective.
+     *
+     * @param scorer the scorer
+     * @param loss the loss
+     * @param data the run's pairs
+     * @param evalBatch pairs per evaluation pass
+     * @param onePassHead whether to train through the one-pass head when the loss is computed
+     *     pair by pair (batch-dependent losses always take the two-pass head)
+     * @param root the parent manager
+     */
+    PairObjective(PairScorer scorer, PreferenceLoss loss, TrainingData data, int evalBatch, boolean onePassHead, NDManager root) {
         this.scorer = scorer;
         this.loss = loss;
         this.train = data.train();
         this.eval = data.eval();
         this.evalBatch = evalBatch;
+        this.onePass = onePassHead && !loss.batchDependent();
         this.root = root;
     }
 
@@ -54,12 +67,29 @@ final class PairObjective implements Objective {
             pairs.add(train.get(i));
         }
         try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            if (onePass) {
+                return trainOnePass(pairs, indices, scale, gc, m);
+            }
             ScoredPairs scored = scorer.pairs(pairs, indices, loss.inputs(), m);
             LossOutput out = loss.compute(scored.logps(m));
             gc.backward(Scalars.times(out.loss(), scale));
             scored.backward(gc);
             return new MicroBatch(out.loss().getFloat(), out.metrics(), pairs.size(), scored.logicalTokens());
         }
+    }
+
+    /** The one-pass head: each chunk of pairs computes its loss share and takes its gradient at once. */
+    private MicroBatch trainOnePass(List<TokenizedPair> pairs, int[] indices, double scale, GradientCollector gc, NDManager m) {
+        MetricsWindow metrics = new MetricsWindow();
+        double[] lossSum = {0};
+        int b = pairs.size();
+        ScoredPairs scored = scorer.train(pairs, indices, loss.inputs(), (chunk, logps) -> {
+            LossOutput out = loss.compute(logps);
+            metrics.add(out.metrics(), chunk.length);
+            lossSum[0] += out.loss().getFloat() * chunk.length;
+            return Scalars.times(out.loss(), scale * chunk.length / b);
+        }, gc, m);
+        return new MicroBatch(lossSum[0] / b, metrics.means(), b, scored.logicalTokens());
     }
 
     @Override

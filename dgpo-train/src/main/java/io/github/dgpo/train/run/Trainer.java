@@ -115,6 +115,9 @@ public final class Trainer {
 
         try (NDManager root = OfflineEngine.newManager()) {
             RowLayout layout = RowLayout.of(data.padId(), c.prefixSharing);
+            if (c.ldAlpha != null) {
+                layout = layout.withTailWeight(c.ldAlpha);
+            }
             SequenceLogprobs logprobs = new SequenceLogprobs(c.logitsChunkSize);
             CausalLm policy = folder.resumeFrom().isPresent() ? CausalLm.load(folder.resumeFrom().get(), root) : RunModels.initialPolicy(c, root);
             try (Reference reference = reference(loss, data, layout, root)) {
@@ -122,7 +125,7 @@ public final class Trainer {
                 PairScorer scorer = new PairScorer(policy, reference, layout, logprobs);
                 Objective objective = data.unpaired()
                         ? new UnpairedObjective(scorer, loss.unpaired().orElseThrow(), data, c.perDeviceEvalBatchSize, root)
-                        : new PairObjective(scorer, loss, data, c.perDeviceEvalBatchSize, root);
+                        : new PairObjective(scorer, loss, data, c.perDeviceEvalBatchSize, c.onePassHead, root);
                 Map<String, NDArray> params = policy.parameters();
                 AdamW optimizer = new AdamW(params, root, c.adamBeta1, c.adamBeta2, c.adamEpsilon, c.weightDecay);
                 TrainerState state = new TrainerState();

@@ -34,7 +34,7 @@ public final class LiveReference implements Reference {
     @Override
     public float[] sums(PackedBatch batch, int[] keys, NDManager manager) {
         try (NoGradient off = NoGradient.enter(); NDManager m = manager.newSubManager()) {
-            return logprobs.compute(model, batch.input(), batch.targets(), m).sums().toFloatArray();
+            return logprobs.compute(model, batch.input(), batch.targets(), m).sums();
         }
     }
 

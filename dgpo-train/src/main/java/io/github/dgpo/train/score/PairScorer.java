@@ -1,6 +1,8 @@
 package io.github.dgpo.train.score;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
@@ -9,6 +11,7 @@ import io.github.dgpo.data.batch.RowLayout;
 import io.github.dgpo.data.tokenize.TokenizedExample;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import io.github.dgpo.losses.LossInput;
+import io.github.dgpo.losses.PairLogps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +22,19 @@ import java.util.Set;
  * pass records a graph when a gradient collector is open; every other pass runs without one.
  */
 public final class PairScorer {
+
+    /** The loss of a chunk of pairs in the one-pass head. */
+    @FunctionalInterface
+    public interface ChunkLoss {
+        /**
+         * The chunk's share of the step's loss.
+         *
+         * @param pairs the indices of the chunk's pairs in the batch
+         * @param logps their log-probabilities, the sums on the graph
+         * @return a scalar whose gradient is the chunk's, already weighted by its share
+         */
+        NDArray loss(int[] pairs, PairLogps logps);
+    }
 
     private final CausalLm policy;
     private final Reference reference;
@@ -50,20 +66,61 @@ public final class PairScorer {
         return policy;
     }
 
+    /** @return the reference */
+    public Reference reference() {
+        return reference;
+    }
+
     /**
-     * Scores pairs.
+     * Scores pairs (two passes through the head: the loss may read the whole batch).
      *
      * @param pairs the pairs
      * @param keys their keys in the run's data (for a precomputed reference)
      * @param inputs what the loss reads besides the policy sums
      * @param m where the batch's arrays live
-     * @return the scores
+     * @return the scores; train with {@link ScoredPairs#backward}
      */
     public ScoredPairs pairs(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, NDManager m) {
         PackedBatch batch = layout.pairs(pairs);
         float[] ref = inputs.contains(LossInput.REFERENCE) ? reference.sums(batch, keys, m) : null;
         float[][] mismatched = inputs.contains(LossInput.MISMATCHED_PAIRS) && pairs.size() > 1 ? mismatched(pairs, m) : null;
-        return new ScoredPairs(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens());
+        return new ScoredPairs(head(inputs).compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens());
+    }
+
+    /**
+     * Scores pairs and trains through the one-pass head, chunk by chunk of whole pairs, inside
+     * an open gradient collector. For losses computed pair by pair.
+     *
+     * @param pairs the pairs
+     * @param keys their keys in the run's data
+     * @param inputs what the loss reads (not {@link LossInput#MISMATCHED_PAIRS}: a batch statistic)
+     * @param loss the loss of a chunk of pairs
+     * @param collector the open gradient collector
+     * @param m where the batch's arrays live
+     * @return the scores, the gradient already in the policy's parameters
+     */
+    public ScoredPairs train(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, ChunkLoss loss, GradientCollector collector, NDManager m) {
+        if (inputs.contains(LossInput.MISMATCHED_PAIRS)) {
+            throw new IllegalArgumentException("the one-pass head is for losses computed pair by pair");
+        }
+        PackedBatch batch = layout.pairs(pairs);
+        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference.sums(batch, keys, m) : null;
+        int b = pairs.size();
+        int[][] groups = new int[b][];
+        for (int p = 0; p < b; p++) {
+            groups[p] = new int[] {p, b + p};
+        }
+        float[] counts = new float[2 * b];
+        for (int s = 0; s < counts.length; s++) {
+            counts[s] = batch.targets().counts()[s];
+        }
+        SequenceLogprobs.Result result = head(inputs).computeFused(policy, batch.input(), batch.targets(), groups,
+                (chunk, sums, alignment) -> loss.loss(chunk, ScoredPairs.of(sums, chunk, counts, ref, alignment, sums.getManager())), collector, m);
+        return new ScoredPairs(result, ref, null, batch.logicalTokens());
+    }
+
+    private SequenceLogprobs head(Set<LossInput> inputs) {
+        return inputs.contains(LossInput.TOKEN_ALIGNMENT) ? logprobs.withAlignment() : logprobs;
     }
 
     /**
@@ -107,7 +164,7 @@ public final class PairScorer {
     private float[][] bothModels(PackedBatch batch, NDManager m) {
         float[] p;
         try (NoGradient off = NoGradient.enter(); NDManager sub = m.newSubManager()) {
-            p = logprobs.compute(policy, batch.input(), batch.targets(), sub).sums().toFloatArray();
+            p = logprobs.compute(policy, batch.input(), batch.targets(), sub).sums();
         }
         return new float[][] {p, reference.sums(batch, null, m)};
     }

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * Reference sequence log-probabilities computed once for every pair before training, so the
  * reference model is not in memory while the policy trains, and cached on disk under a
  * fingerprint of the reference weights and the token ids of every pair (which carry the data,
- * the chat template and the length settings), so a rerun reuses them. The sums do not depend on
- * the row layout (a shared prompt gives every token the same context), so the fingerprint does
- * not include it.
+ * the chat template and the length settings) and LD-DPO's tail weight, so a rerun reuses them.
+ * The sums do not depend on whether prompts are shared (a shared prompt gives every token the
+ * same context), so the fingerprint does not include that.
  */
 public final class PrecomputedReference implements Reference {
 
@@ -68,7 +68,7 @@ public final class PrecomputedReference implements Reference {
      */
     public static PrecomputedReference precompute(CausalLm reference, List<TokenizedPair> pairs, RowLayout layout, int batchSize, int chunkSize, Path cacheDir,
             NDManager manager) throws IOException {
-        String fingerprint = fingerprint(reference, pairs);
+        String fingerprint = fingerprint(reference, pairs, layout.tailWeight());
         Path file = cacheDir.resolve("ref-logps-" + fingerprint + ".bin");
         if (Files.exists(file)) {
             LOG.info("reference log-probabilities: reusing {}", file);
@@ -111,10 +111,13 @@ public final class PrecomputedReference implements Reference {
     @Override
     public void close() {}
 
-    private static String fingerprint(CausalLm reference, List<TokenizedPair> pairs) {
+    private static String fingerprint(CausalLm reference, List<TokenizedPair> pairs, float tailWeight) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update("dgpo-ref-logps-v1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (tailWeight != 1f) {
+                d.update(("ld_alpha=" + tailWeight).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
             for (Map.Entry<String, NDArray> e : reference.parameters().entrySet()) {
                 d.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 d.update(e.getValue().toByteBuffer());

@@ -20,7 +20,7 @@ public final class ScoredExamples {
 
     ScoredExamples(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens) {
         this.policy = policy;
-        this.sums = policy.sums().toFloatArray();
+        this.sums = policy.sums();
         this.reference = reference;
         this.mismatched = mismatched;
         this.logicalTokens = logicalTokens;

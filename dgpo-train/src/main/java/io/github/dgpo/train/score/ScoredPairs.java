@@ -5,12 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.losses.PairLogps;
-import java.util.Arrays;
 
 /**
  * A batch of pairs scored by the policy, with what the loss asked for besides (reference sums,
- * mismatched-pair sums), ready to become a loss's {@link PairLogps} and to take the loss's
- * gradient back into the policy.
+ * mismatched-pair sums, alignment sums), ready to become a loss's {@link PairLogps} and to take
+ * the loss's gradient back into the policy.
  */
 public final class ScoredPairs {
 
@@ -19,14 +18,15 @@ public final class ScoredPairs {
     private final float[] counts;
     private final float[] reference;
     private final float[][] mismatched;
+    private final float[] alignment;
     private final long logicalTokens;
-    private NDArray chosenLeaf;
-    private NDArray rejectedLeaf;
+    private NDArray leaf;
 
     ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens) {
         this.policy = policy;
-        this.sums = policy.sums().toFloatArray();
-        this.counts = policy.counts().toFloatArray();
+        this.sums = policy.sums();
+        this.counts = policy.counts();
+        this.alignment = policy.alignment();
         this.reference = reference;
         this.mismatched = mismatched;
         this.logicalTokens = logicalTokens;
@@ -58,22 +58,18 @@ public final class ScoredPairs {
     }
 
     /**
-     * The loss's input: the policy sums as leaves that collect the loss's gradient, plus the
+     * The loss's input: the policy sums as a leaf that collects the loss's gradient, plus the
      * extra inputs that were scored.
      *
      * @param m where to create the arrays
      * @return the pairs' log-probabilities
      */
     public PairLogps logps(NDManager m) {
-        int b = size();
-        chosenLeaf = m.create(Arrays.copyOfRange(sums, 0, b));
-        rejectedLeaf = m.create(Arrays.copyOfRange(sums, b, 2 * b));
-        chosenLeaf.setRequiresGradient(true);
-        rejectedLeaf.setRequiresGradient(true);
-        PairLogps logps = PairLogps.of(chosenLeaf, rejectedLeaf, m.create(Arrays.copyOfRange(counts, 0, b)), m.create(Arrays.copyOfRange(counts, b, 2 * b)));
-        if (reference != null) {
-            logps = logps.withReference(m.create(Arrays.copyOfRange(reference, 0, b)), m.create(Arrays.copyOfRange(reference, b, 2 * b)));
-        }
+        leaf = m.create(sums);
+        leaf.setRequiresGradient(true);
+        int[] all = new int[size()];
+        java.util.Arrays.setAll(all, i -> i);
+        PairLogps logps = of(leaf, all, counts, reference, alignment, m);
         if (mismatched != null) {
             logps = logps.withMismatched(m.create(mismatched[0]), m.create(mismatched[1]));
         }
@@ -86,9 +82,48 @@ public final class ScoredPairs {
      * @param collector the open gradient collector
      */
     public void backward(GradientCollector collector) {
-        if (chosenLeaf == null) {
+        if (leaf == null) {
             throw new IllegalStateException("compute the loss on logps() first");
         }
-        policy.backward(collector, chosenLeaf.getGradient().concat(rejectedLeaf.getGradient()));
+        policy.backward(collector, leaf.getGradient());
+    }
+
+    /**
+     * Some pairs' log-probabilities from the batch's per-sequence arrays (chosen {@code p},
+     * rejected {@code B + p}).
+     *
+     * @param sums policy sums of all {@code 2B} sequences (on the graph or not)
+     * @param pairs the pairs to take
+     * @param counts completion tokens of all sequences
+     * @param reference reference sums of all sequences, or null
+     * @param alignment alignment sums of all sequences, or null
+     * @param m where to create the arrays
+     * @return the pairs' log-probabilities
+     */
+    static PairLogps of(NDArray sums, int[] pairs, float[] counts, float[] reference, float[] alignment, NDManager m) {
+        int b = counts.length / 2;
+        long[] chosen = new long[pairs.length];
+        long[] rejected = new long[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            chosen[i] = pairs[i];
+            rejected[i] = b + pairs[i];
+        }
+        PairLogps logps = PairLogps.of(sums.gather(m.create(chosen), 0), sums.gather(m.create(rejected), 0), m.create(pick(counts, chosen)),
+                m.create(pick(counts, rejected)));
+        if (reference != null) {
+            logps = logps.withReference(m.create(pick(reference, chosen)), m.create(pick(reference, rejected)));
+        }
+        if (alignment != null) {
+            logps = logps.withAlignment(m.create(pick(alignment, chosen)), m.create(pick(alignment, rejected)));
+        }
+        return logps;
+    }
+
+    private static float[] pick(float[] values, long[] at) {
+        float[] out = new float[at.length];
+        for (int i = 0; i < at.length; i++) {
+            out[i] = values[(int) at[i]];
+        }
+        return out;
     }
 }
