@@ -13,7 +13,7 @@ public final class DropReasons {
     public static final String EMPTY_COMPLETION = "empty completion";
     /** Chosen and rejected are the same text. */
     public static final String IDENTICAL = "chosen identical to rejected";
-    /** A message role is not system, user or assistant. */
+    /** A message role is not system, user, assistant or tool. */
     public static final String UNKNOWN_ROLE = "unknown role";
     /** Chosen and rejected conversations have different prompts. */
     public static final String PROMPT_MISMATCH = "chosen and rejected prompts differ";

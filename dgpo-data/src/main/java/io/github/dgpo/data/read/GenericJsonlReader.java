@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Generic JSONL: {@code {prompt, chosen, rejected}}, each a string or a message list. A string
- * prompt is one user message; a message-list completion must end with the assistant's message,
- * and when the row has no {@code prompt} the lists' shared head is the prompt.
+ * Generic JSONL: {@code {prompt, chosen, rejected}}, each a string or a message list, and an
+ * optional {@code tools} list of function schemas ({@link ChatJson}). A string prompt is one
+ * user message; a message-list completion must end with the assistant's message (which may
+ * carry {@code tool_calls} and {@code reasoning_content}), and when the row has no {@code
+ * prompt} the lists' shared head is the prompt.
  */
 public final class GenericJsonlReader {
 
@@ -36,13 +38,13 @@ public final class GenericJsonlReader {
         JsonNode chosenNode = RowFields.required(row, "chosen");
         JsonNode rejectedNode = RowFields.required(row, "rejected");
         List<Message> prompt = row.hasNonNull("prompt") ? RowFields.prompt(row, "prompt") : null;
-        String chosen;
-        String rejected;
+        Message chosen;
+        Message rejected;
         if (chosenNode.isArray() || rejectedNode.isArray()) {
             List<Message> c = RowFields.messages(row, "chosen");
             List<Message> r = RowFields.messages(row, "rejected");
-            chosen = last(c, "chosen");
-            rejected = last(r, "rejected");
+            chosen = RowFields.lastAssistant(c, "chosen");
+            rejected = RowFields.lastAssistant(r, "rejected");
             List<Message> head = c.subList(0, c.size() - 1);
             if (!head.equals(r.subList(0, r.size() - 1))) {
                 throw new BadRowException(DropReasons.PROMPT_MISMATCH, "chosen[:-1] and rejected[:-1] differ");
@@ -55,8 +57,8 @@ public final class GenericJsonlReader {
                 prompt = full;
             }
         } else {
-            chosen = RowFields.completion(row, "chosen");
-            rejected = RowFields.completion(row, "rejected");
+            chosen = Message.assistant(RowFields.completion(row, "chosen"));
+            rejected = Message.assistant(RowFields.completion(row, "rejected"));
         }
         if (prompt == null || prompt.isEmpty()) {
             throw new BadRowException(DropReasons.MISSING_FIELD, "field 'prompt' is missing");
@@ -64,13 +66,7 @@ public final class GenericJsonlReader {
         if (chosen.equals(rejected)) {
             throw new BadRowException(DropReasons.IDENTICAL, "chosen and rejected are identical");
         }
-        return new PreferenceExample(prompt, chosen, rejected, RowFields.optionalNumber(row, "score_chosen"), RowFields.optionalNumber(row, "score_rejected"), source);
-    }
-
-    private static String last(List<Message> messages, String field) {
-        if (messages.isEmpty() || !messages.get(messages.size() - 1).role().equals("assistant")) {
-            throw new BadRowException(DropReasons.WRONG_TYPE, "the last message of '" + field + "' must be the assistant's");
-        }
-        return RowFields.nonEmpty(messages.get(messages.size() - 1).content(), field);
+        return new PreferenceExample(prompt, chosen, rejected, ChatJson.tools(row, "tools"),
+                RowFields.optionalNumber(row, "score_chosen"), RowFields.optionalNumber(row, "score_rejected"), source);
     }
 }

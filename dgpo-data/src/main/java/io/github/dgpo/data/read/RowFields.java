@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.dgpo.data.BadRowException;
 import io.github.dgpo.data.DropReasons;
 import io.github.dgpo.data.Message;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Typed access to a row's fields; every defect is a {@link BadRowException} naming the field. */
@@ -50,33 +49,21 @@ final class RowFields {
         return v.asDouble();
     }
 
-    /** A list of {@code {role, content}} objects. */
+    /** A list of messages ({@link ChatJson#messages}). */
     static List<Message> messages(JsonNode row, String field) {
-        JsonNode v = required(row, field);
-        if (!v.isArray()) {
-            throw new BadRowException(DropReasons.WRONG_TYPE, "field '" + field + "' must be a list of messages");
+        return ChatJson.messages(required(row, field), field);
+    }
+
+    /** The last message of a conversation field: the assistant's, and not blank. */
+    static Message lastAssistant(List<Message> messages, String field) {
+        if (messages.isEmpty() || !messages.get(messages.size() - 1).role().equals("assistant")) {
+            throw new BadRowException(DropReasons.WRONG_TYPE, "the last message of '" + field + "' must be the assistant's");
         }
-        List<Message> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) {
-            JsonNode m = v.get(i);
-            String where = field + "[" + i + "]";
-            if (!m.isObject()) {
-                throw new BadRowException(DropReasons.WRONG_TYPE, where + " must be an object with role and content");
-            }
-            JsonNode role = m.get("role");
-            JsonNode content = m.get("content");
-            if (role == null || role.isNull() || content == null || content.isNull()) {
-                throw new BadRowException(DropReasons.MISSING_FIELD, where + " needs role and content");
-            }
-            if (!role.isTextual() || !content.isTextual()) {
-                throw new BadRowException(DropReasons.WRONG_TYPE, where + ".role and .content must be strings");
-            }
-            if (!Message.ROLES.contains(role.asText())) {
-                throw new BadRowException(DropReasons.UNKNOWN_ROLE, where + ".role is '" + role.asText() + "' (system, user or assistant)");
-            }
-            out.add(new Message(role.asText(), content.asText()));
+        Message last = messages.get(messages.size() - 1);
+        if (last.isBlank()) {
+            throw new BadRowException(DropReasons.EMPTY_COMPLETION, "field '" + field + "' is empty");
         }
-        return out;
+        return last;
     }
 
     /** A prompt given as a string (one user message) or a message list. */

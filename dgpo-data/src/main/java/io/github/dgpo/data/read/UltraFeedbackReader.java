@@ -35,8 +35,8 @@ public final class UltraFeedbackReader {
     static PreferenceExample parse(JsonNode row, Source source) {
         List<Message> chosen = RowFields.messages(row, "chosen");
         List<Message> rejected = RowFields.messages(row, "rejected");
-        String chosenText = lastAssistant(chosen, "chosen");
-        String rejectedText = lastAssistant(rejected, "rejected");
+        Message chosenMessage = RowFields.lastAssistant(chosen, "chosen");
+        Message rejectedMessage = RowFields.lastAssistant(rejected, "rejected");
         List<Message> prompt = chosen.subList(0, chosen.size() - 1);
         if (!prompt.equals(rejected.subList(0, rejected.size() - 1))) {
             throw new BadRowException(DropReasons.PROMPT_MISMATCH, "chosen[:-1] and rejected[:-1] differ");
@@ -44,16 +44,9 @@ public final class UltraFeedbackReader {
         if (prompt.isEmpty()) {
             prompt = List.of(Message.user(RowFields.text(row, "prompt")));
         }
-        if (chosenText.equals(rejectedText)) {
+        if (chosenMessage.equals(rejectedMessage)) {
             throw new BadRowException(DropReasons.IDENTICAL, "chosen and rejected responses are identical");
         }
-        return new PreferenceExample(prompt, chosenText, rejectedText, RowFields.optionalNumber(row, "score_chosen"), RowFields.optionalNumber(row, "score_rejected"), source);
-    }
-
-    private static String lastAssistant(List<Message> messages, String field) {
-        if (messages.isEmpty() || !messages.get(messages.size() - 1).role().equals("assistant")) {
-            throw new BadRowException(DropReasons.WRONG_TYPE, "the last message of '" + field + "' must be the assistant's");
-        }
-        return RowFields.nonEmpty(messages.get(messages.size() - 1).content(), field);
+        return new PreferenceExample(prompt, chosenMessage, rejectedMessage, List.of(), RowFields.optionalNumber(row, "score_chosen"), RowFields.optionalNumber(row, "score_rejected"), source);
     }
 }

@@ -10,6 +10,7 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.github.dgpo.data.Message;
+import io.github.dgpo.data.ToolCall;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +19,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
  * A model's chat template, rendered with jinjava as HF renders templates: {@code trim_blocks}
  * and {@code lstrip_blocks} on, {@code raise_exception}, {@code bos_token}/{@code eos_token}
- * and {@code add_generation_prompt} in the context. The template is {@code chat_template.jinja}
+ * and {@code add_generation_prompt} in the context, {@code tools} when there are any, and
+ * the caller's extra variables ({@code chat_template_kwargs}, which override the special
+ * tokens as they do in transformers). Messages reach the template as transformers' dicts:
+ * {@code role}, {@code content}, and {@code reasoning_content} and {@code tool_calls} (in
+ * the nested {@code {"type": "function", "function": {"name", "arguments"}}} form) when set. The template is {@code chat_template.jinja}
  * beside the tokenizer when present (it takes precedence), else {@code tokenizer_config.json}'s
  * {@code chat_template} (a string, or a list of named templates of which {@code default} is
  * used). It is rewritten by {@link JinjaSource} into the subset jinjava evaluates like jinja2;
@@ -32,14 +39,28 @@ import java.util.stream.Collectors;
  * {@code tojson} (compact separators) are replaced by jinja2's / HF's semantics, and nested
  * interpretation (executing template syntax found in message text) is off.
  *
- * <p>Without a template, {@link #plain} is used: {@value #PLAIN}.
+ * <p>Without a template, {@link #plain} is used: {@value #PLAIN}. It renders text only and
+ * fails on tools, tool calls, reasoning and the {@code tool} role rather than drop them.
  */
 public final class ChatTemplate {
 
     /** The documented fallback for tokenizers without a template. */
-    public static final String PLAIN = "{% for message in messages %}{% if message.role == 'system' %}{{ message.content }}\n\n"
-            + "{% elif message.role == 'user' %}User: {{ message.content }}\n\n{% else %}Assistant:\n{{ message.content }}{{ eos_token }}\n\n"
+    public static final String PLAIN = "{% if tools %}{{ raise_exception('the plain fallback template renders no tools; give the tokenizer a chat template') }}{% endif %}"
+            + "{% for message in messages %}{% if message.tool_calls or message.reasoning_content %}"
+            + "{{ raise_exception('the plain fallback template renders no tool calls or reasoning; give the tokenizer a chat template') }}{% endif %}"
+            + "{% if message.role == 'system' %}{{ message.content }}\n\n"
+            + "{% elif message.role == 'user' %}User: {{ message.content }}\n\n{% elif message.role == 'assistant' %}Assistant:\n{{ message.content }}{{ eos_token }}\n\n"
+            + "{% else %}{{ raise_exception('the plain fallback template renders system, user and assistant messages, not ' + message.role) }}"
             + "{% endif %}{% endfor %}{% if add_generation_prompt %}Assistant:\n{% endif %}";
+
+    /**
+     * Names {@code chat_template_kwargs} may not use: transformers' {@code apply_chat_template}
+     * consumes them itself (they never reach the template as extra variables), or dgpo sets
+     * them from the data.
+     */
+    public static final Set<String> RESERVED_KWARGS = Set.of("messages", "conversation", "tools", "documents", "add_generation_prompt",
+            "continue_final_message", "chat_template", "tokenize", "padding", "truncation", "max_length", "return_tensors", "return_dict",
+            "return_assistant_tokens_mask", "tokenizer_kwargs");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SENTINEL = "DGPO_END_OF_TURN_PROBE_5f1c";
@@ -164,7 +185,25 @@ public final class ChatTemplate {
     }
 
     /**
-     * Renders a conversation.
+     * Checks extra template variables: names only ({@link #RESERVED_KWARGS} excluded).
+     *
+     * @param kwargs the variables
+     * @throws IllegalArgumentException naming the offending key
+     */
+    public static void checkKwargs(Map<String, Object> kwargs) {
+        for (String key : kwargs.keySet()) {
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("chat_template_kwargs: a key is empty");
+            }
+            if (RESERVED_KWARGS.contains(key)) {
+                throw new IllegalArgumentException("chat_template_kwargs: '" + key + "' is not a template variable (apply_chat_template "
+                        + "consumes it, or dgpo sets it from the data); reserved: " + String.join(", ", new TreeSet<>(RESERVED_KWARGS)));
+            }
+        }
+    }
+
+    /**
+     * Renders a conversation without tools or extra variables.
      *
      * @param messages the messages
      * @param addGenerationPrompt whether to open an assistant turn at the end
@@ -172,18 +211,37 @@ public final class ChatTemplate {
      * @throws IllegalArgumentException if the template fails or warns
      */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
+        return render(messages, List.of(), Map.of(), addGenerationPrompt);
+    }
+
+    /**
+     * Renders a conversation as {@code tokenizer.apply_chat_template(messages, tools=tools,
+     * add_generation_prompt=..., tokenize=False, **kwargs)} does.
+     *
+     * @param messages the messages
+     * @param tools the functions' JSON schemas; empty for none ({@code tools} is then
+     *     undefined, as TRL passes {@code tools or None})
+     * @param kwargs extra template variables ({@code chat_template_kwargs}, e.g. Qwen3's
+     *     {@code enable_thinking})
+     * @param addGenerationPrompt whether to open an assistant turn at the end
+     * @return the text
+     * @throws IllegalArgumentException if the template fails or warns, or a kwarg is reserved
+     */
+    public String render(List<Message> messages, List<Map<String, Object>> tools, Map<String, Object> kwargs, boolean addGenerationPrompt) {
+        checkKwargs(kwargs);
         Map<String, Object> context = new HashMap<>();
+        context.put("bos_token", bosToken == null ? "" : bosToken);
+        context.put("eos_token", eosToken == null ? "" : eosToken);
+        context.putAll(kwargs);
         List<Map<String, Object>> list = new ArrayList<>();
         for (Message m : messages) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("role", m.role());
-            map.put("content", m.content());
-            list.add(map);
+            list.add(templateValue(m));
         }
         context.put("messages", list);
         context.put("add_generation_prompt", addGenerationPrompt);
-        context.put("bos_token", bosToken == null ? "" : bosToken);
-        context.put("eos_token", eosToken == null ? "" : eosToken);
+        if (!tools.isEmpty()) {
+            context.put("tools", tools);
+        }
         JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, new Context(jinjava.getGlobalContext(), context), jinjava.getGlobalConfig());
         JinjavaInterpreter.pushCurrent(interpreter);
         String output;
@@ -197,6 +255,33 @@ public final class ChatTemplate {
             throw new IllegalArgumentException("chat template failed: " + errors);
         }
         return output;
+    }
+
+    /** The message as the dict transformers hands the template; absent fields stay undefined. */
+    private static Map<String, Object> templateValue(Message m) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("role", m.role());
+        map.put("content", m.content());
+        if (m.reasoningContent() != null) {
+            map.put("reasoning_content", m.reasoningContent());
+        }
+        if (!m.toolCalls().isEmpty()) {
+            List<Map<String, Object>> calls = new ArrayList<>();
+            for (ToolCall c : m.toolCalls()) {
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("name", c.name());
+                function.put("arguments", c.arguments());
+                Map<String, Object> call = new LinkedHashMap<>();
+                if (c.id() != null) {
+                    call.put("id", c.id());
+                }
+                call.put("type", "function");
+                call.put("function", function);
+                calls.add(call);
+            }
+            map.put("tool_calls", calls);
+        }
+        return map;
     }
 
     private static String describe(TemplateError e) {

@@ -1,5 +1,8 @@
 package io.github.dgpo.data.template;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -55,11 +58,35 @@ final class PythonJson {
         }
     }
 
-    private static String pythonFloat(double d) {
-        if (d == Math.rint(d) && Math.abs(d) < 1e16) {
-            return Long.toString((long) d) + ".0";
+    /**
+     * Python's {@code repr(float)}: the shortest correctly rounded digits that read back as the
+     * same double (Java 17's {@code Double.toString} is not always shortest: 4.9E-324 for
+     * Python's 5e-324), positional for decimal exponents -4..15 ({@code 0.0001}, {@code
+     * 12345678.5}, {@code 100.0}), else {@code 1e-05}, {@code 1.5e+16}.
+     */
+    static String pythonFloat(double d) {
+        String sign = d < 0 || (d == 0 && 1 / d < 0) ? "-" : "";
+        double a = Math.abs(d);
+        if (a == 0) {
+            return sign + "0.0";
         }
-        return Double.toString(d);
+        BigDecimal exact = new BigDecimal(a);
+        BigDecimal v = exact;
+        for (int precision = 1; precision <= 17; precision++) {
+            v = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+            if (v.doubleValue() == a) {
+                break;
+            }
+        }
+        v = v.stripTrailingZeros();
+        String digits = v.unscaledValue().toString();
+        int exponent = digits.length() - 1 - v.scale();
+        if (exponent >= -4 && exponent < 16) {
+            String plain = v.toPlainString();
+            return sign + (plain.contains(".") ? plain : plain + ".0");
+        }
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
     }
 
     private static void string(StringBuilder b, String s) {

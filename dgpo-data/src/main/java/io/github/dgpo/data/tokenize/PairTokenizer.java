@@ -15,14 +15,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns examples into token ids the way preference trainers need them.
  *
  * <ul>
- *   <li>The prompt is the chat template rendered with {@code add_generation_prompt}; the
+ *   <li>The prompt is the chat template rendered with {@code add_generation_prompt} (with the
+ *       example's {@code tools} and the options' {@code chat_template_kwargs}); a text
  *       completion is the assistant content followed by the template's end-of-turn token. The
  *       two are tokenized separately and concatenated, so no BPE merge crosses the seam.
+ *   <li>When a completion carries {@code tool_calls} or {@code reasoning_content}, the pair's
+ *       completions are rendered as TRL renders a conversation's last assistant turn: the
+ *       template renders prompt + completion, which must start with the rendered prompt; the
+ *       completion is the rest up to its end-of-turn token (which is kept, and what follows it
+ *       dropped, as for text completions). Both completions of such a pair (and of a pair
+ *       whose other side is text only) are rendered this way, so the two differ only in what
+ *       the data says (Qwen3 puts an empty think block before an answer without reasoning).
  *   <li>Exactly one BOS where the tokenizer uses one: the template's own {@code bos_token}
  *       text, or one added when {@code add_bos_token} is set; never two.
  *   <li>Truncation: the prompt keeps its end (and its BOS) to {@code max_prompt_length}; a
@@ -44,6 +53,7 @@ public final class PairTokenizer implements AutoCloseable {
     private final TokenizeOptions options;
     private final long bosId;
     private final boolean addBos;
+    private final String endOfTurn;
     private final long endOfTurnId;
     private final long padId;
 
@@ -61,7 +71,8 @@ public final class PairTokenizer implements AutoCloseable {
         this.options = options;
         this.bosId = template.bosToken() == null ? -1 : singleId(template.bosToken(), "bos_token");
         this.addBos = addBos && bosId >= 0;
-        this.endOfTurnId = singleId(template.endOfTurn(), "end-of-turn token");
+        this.endOfTurn = template.endOfTurn();
+        this.endOfTurnId = singleId(endOfTurn, "end-of-turn token");
         this.padId = endOfTurnId;
     }
 
@@ -95,6 +106,7 @@ public final class PairTokenizer implements AutoCloseable {
         this.options = base.options;
         this.bosId = base.bosId;
         this.addBos = base.addBos;
+        this.endOfTurn = base.endOfTurn;
         this.endOfTurnId = base.endOfTurnId;
         this.padId = padId;
     }
@@ -143,15 +155,69 @@ public final class PairTokenizer implements AutoCloseable {
      * @return the ids, before truncation
      */
     public long[] promptIds(List<Message> prompt) {
-        return withBos(tokenizer.encode(render(prompt)));
+        return promptIds(prompt, List.of());
     }
 
-    private String render(List<Message> prompt) {
+    /**
+     * Prompt ids of a conversation with tools.
+     *
+     * @param prompt the messages
+     * @param tools the functions' JSON schemas, empty for none
+     * @return the ids, before truncation
+     * @throws BadRowException if the template refuses the prompt
+     */
+    public long[] promptIds(List<Message> prompt, List<Map<String, Object>> tools) {
+        return withBos(tokenizer.encode(render(prompt, tools, true)));
+    }
+
+    private String render(List<Message> messages, List<Map<String, Object>> tools, boolean addGenerationPrompt) {
         try {
-            return template.render(prompt, true);
+            return template.render(messages, tools, options.chatTemplateKwargs(), addGenerationPrompt);
         } catch (IllegalArgumentException e) {
             throw new BadRowException(TEMPLATE_ERROR, e.getMessage());
         }
+    }
+
+    /**
+     * The texts an example is tokenized from: the rendered prompt, then each completion's text
+     * without its end-of-turn token: the content for text completions, the template's
+     * rendering when any completion carries tool calls or reasoning.
+     */
+    private String[] texts(List<Message> prompt, List<Map<String, Object>> tools, Message... completions) {
+        String[] out = new String[1 + completions.length];
+        out[0] = render(prompt, tools, true);
+        boolean rendered = Arrays.stream(completions).anyMatch(m -> !m.isTextOnly());
+        for (int i = 0; i < completions.length; i++) {
+            out[i + 1] = rendered ? renderedCompletion(prompt, tools, completions[i], out[0]) : completions[i].content();
+        }
+        return out;
+    }
+
+    /** TRL's completion: the full conversation's rendering after the prompt's, cut before the end-of-turn token. */
+    private String renderedCompletion(List<Message> prompt, List<Map<String, Object>> tools, Message completion, String renderedPrompt) {
+        List<Message> conversation = new ArrayList<>(prompt);
+        conversation.add(completion);
+        String full = render(conversation, tools, false);
+        if (!full.startsWith(renderedPrompt)) {
+            int at = 0;
+            while (at < full.length() && at < renderedPrompt.length() && full.charAt(at) == renderedPrompt.charAt(at)) {
+                at++;
+            }
+            throw new BadRowException(TEMPLATE_ERROR, "the conversation with its completion does not render as the prompt "
+                    + "and a continuation: at character " + at + " the prompt has '" + excerpt(renderedPrompt, at) + "', the conversation '" + excerpt(full, at)
+                    + "' (e.g. reasoning with enable_thinking false)");
+        }
+        String rest = full.substring(renderedPrompt.length());
+        int end = rest.indexOf(endOfTurn);
+        if (end < 0) {
+            throw new BadRowException(TEMPLATE_ERROR, "the rendered completion '" + excerpt(rest, 0) + "' has no end-of-turn token " + endOfTurn);
+        }
+        return rest.substring(0, end);
+    }
+
+    private static String excerpt(String text, int from) {
+        String s = text.substring(from, Math.min(text.length(), from + 40));
+        return s.replace("\n", "\\n");
     }
 
     /** Exactly one BOS at the start where the tokenizer uses one. */
@@ -174,9 +240,9 @@ public final class PairTokenizer implements AutoCloseable {
     }
 
     /**
-     * Completion ids: the content then the end-of-turn token.
+     * Completion ids: the text then the end-of-turn token.
      *
-     * @param content the assistant content
+     * @param content the assistant content (or a rendered completion without its end-of-turn token)
      * @return the ids, before truncation
      */
     public long[] completionIds(String content) {
@@ -197,7 +263,8 @@ public final class PairTokenizer implements AutoCloseable {
      * @throws BadRowException when the prompt leaves no room or the template refuses the prompt
      */
     public TokenizedPair tokenize(PreferenceExample e) {
-        return fit(promptIds(e.prompt()), completionIds(e.chosen()), completionIds(e.rejected()), e.source());
+        String[] t = texts(e.prompt(), e.tools(), e.chosen(), e.rejected());
+        return fit(withBos(tokenizer.encode(t[0])), completionIds(t[1]), completionIds(t[2]), e.source());
     }
 
     private TokenizedPair fit(long[] prompt, long[] chosen, long[] rejected, io.github.dgpo.data.Source source) {
@@ -213,9 +280,10 @@ public final class PairTokenizer implements AutoCloseable {
      * @return the ids
      */
     public TokenizedExample tokenize(UnpairedExample e) {
+        String[] t = texts(e.prompt(), e.tools(), e.completion());
         boolean[] truncated = {false};
-        long[] prompt = fitPrompt(promptIds(e.prompt()), truncated);
-        long[] completion = fitCompletion(completionIds(e.completion()), prompt.length, truncated);
+        long[] prompt = fitPrompt(withBos(tokenizer.encode(t[0])), truncated);
+        long[] completion = fitCompletion(completionIds(t[1]), prompt.length, truncated);
         return new TokenizedExample(prompt, completion, e.desirable(), truncated[0], e.source());
     }
 
@@ -233,24 +301,22 @@ public final class PairTokenizer implements AutoCloseable {
             List<PreferenceExample> part = examples.subList(start, Math.min(examples.size(), start + BATCH));
             List<PreferenceExample> rendered = new ArrayList<>(part.size());
             List<String> texts = new ArrayList<>(part.size() * 3);
-            // Each render has its own interpreter over the shared parsed template, so prompts render in parallel.
-            List<Object> prompts = part.parallelStream().map(e -> {
+            // Each render has its own interpreter over the shared parsed template, so examples render in parallel.
+            List<Object> results = part.parallelStream().map(e -> {
                 try {
-                    return (Object) render(e.prompt());
+                    return (Object) texts(e.prompt(), e.tools(), e.chosen(), e.rejected());
                 } catch (BadRowException ex) {
                     return ex;
                 }
             }).collect(java.util.stream.Collectors.toList());
             for (int i = 0; i < part.size(); i++) {
                 PreferenceExample e = part.get(i);
-                if (prompts.get(i) instanceof BadRowException ex) {
+                if (results.get(i) instanceof BadRowException ex) {
                     report.countKept(-1);
                     report.drop(e.source(), ex);
                     continue;
                 }
-                texts.add((String) prompts.get(i));
-                texts.add(e.chosen());
-                texts.add(e.rejected());
+                texts.addAll(Arrays.asList((String[]) results.get(i)));
                 rendered.add(e);
             }
             long[][] ids = tokenizer.encodeAll(texts);

@@ -11,6 +11,7 @@ import io.github.dgpo.data.Datasets;
 import io.github.dgpo.data.Message;
 import io.github.dgpo.data.PreferenceExample;
 import io.github.dgpo.data.RepoFiles;
+import io.github.dgpo.data.ToolCall;
 import io.github.dgpo.data.UnpairedExample;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class FormatReadersTest {
         }
         PreferenceExample first = parquet.examples().get(0);
         assertEquals(List.of(Message.system("You are a helpful, honest assistant."), Message.user("What is the capital of France?")), first.prompt());
-        assertEquals("The capital of France is Paris.", first.chosen());
+        assertEquals("The capital of France is Paris.", first.chosen().content());
         assertEquals(List.of(Message.user("How many legs does a spider have?")), parquet.examples().get(1).prompt());
         assertEquals(12, Datasets.readPairs(spec(DataFormat.ULTRAFEEDBACK, RepoFiles.path("data/ultrafeedback-sample/parquet"), "test_prefs")).examples().size());
         DataFormatException e = assertThrows(DataFormatException.class,
@@ -91,8 +92,8 @@ class FormatReadersTest {
         assertEquals(Map.of("tie", 1L, "fewer than two rated completions", 1L), worst.report().dropped());
         assertEquals(10, worst.examples().size());
         PreferenceExample capital = worst.examples().get(0);
-        assertEquals("The capital of France is Paris.", capital.chosen());
-        assertEquals("I am not sure.", capital.rejected());
+        assertEquals("The capital of France is Paris.", capital.chosen().content());
+        assertEquals("I am not sure.", capital.rejected().content());
         assertEquals(8.5, capital.scoreChosen());
         assertEquals(2.0, capital.scoreRejected());
         // line 6 has no overall scores: the fine-grained mean ranks "model-a" (5) first and "model-d" (1, N/A skipped) last
@@ -123,8 +124,55 @@ class FormatReadersTest {
         assertEquals(List.of(Message.user("Say hi")), pairs.get(0).prompt());
         assertEquals(List.of(Message.system("s"), Message.user("u")), pairs.get(1).prompt());
         assertEquals(List.of(Message.user("u")), pairs.get(2).prompt());
-        assertEquals("b", pairs.get(2).rejected());
+        assertEquals("b", pairs.get(2).rejected().content());
         assertNull(pairs.get(0).scoreChosen());
+    }
+
+    @Test
+    void genericJsonlCarriesToolsToolCallsAndReasoning() throws Exception {
+        Path f = tmp.resolve("tools.jsonl");
+        String tools = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}, \"days\": {\"type\": \"integer\", \"default\": 1}}}}}]";
+        String prompt = "[{\"role\": \"user\", \"content\": \"Weather?\"}, {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\", "
+                + "\"function\": {\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 2, \"hot\": 1.5}}}]}, {\"role\": \"tool\", \"content\": \"21\"}]";
+        String row = "{\"prompt\": " + prompt + ", \"tools\": TOOLS, \"chosen\": [{\"role\": \"assistant\", \"content\": \"21 degrees.\", \"reasoning_content\": \"The tool said 21.\"}], "
+                + "\"rejected\": [{\"role\": \"assistant\", \"tool_calls\": [{\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\": \\\"Rome\\\"}\"}]}]}";
+        Files.write(f, List.of(
+                row.replace("TOOLS", tools),
+                row.replace("TOOLS", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(tools)),
+                row.replace("TOOLS", "{}"),
+                row.replace("TOOLS", "[]").replace("\"content\": \"21 degrees.\", ", ""),
+                row.replace("TOOLS", "[]").replace("\"arguments\": {", "\"arguments\": [{").replace("1.5}}}]", "1.5}]}}]"),
+                row.replace("TOOLS", "[]").replace("\"type\": \"function\", \"function\"", "\"type\": \"code\", \"function\""),
+                row.replace("TOOLS", "[]").replace("\"reasoning_content\": \"The tool said 21.\"", "\"reasoning_content\": 7"),
+                row.replace("TOOLS", "[]").replace("\"role\": \"tool\"", "\"role\": \"ipython\"")));
+        Datasets.Pairs pairs = Datasets.readPairs(spec(DataFormat.JSONL, f, null));
+        assertEquals(Map.of("wrong field type", 4L, "missing field", 1L, "unknown role", 1L), pairs.report().dropped());
+        List<String> problems = pairs.report().locations().values().stream().flatMap(List::stream).map(l -> l.substring(l.indexOf(".jsonl:") + 7)).sorted().toList();
+        assertEquals(List.of(
+                "3: wrong field type: field 'tools' must be a list of tool schemas (objects), or a string holding one",
+                "4: missing field: chosen[0] needs role and content",
+                "5: wrong field type: prompt[1].tool_calls[0].function.arguments must be an object or a JSON string",
+                "6: wrong field type: prompt[1].tool_calls[0].type is \"code\" (only \"function\" calls exist)",
+                "7: wrong field type: chosen[0].reasoning_content must be a string",
+                "8: unknown role: prompt[2].role is 'ipython' (system, user, assistant or tool)"), problems);
+        assertEquals(2, pairs.examples().size());
+        PreferenceExample e = pairs.examples().get(0);
+        PreferenceExample fromString = pairs.examples().get(1);
+        assertEquals(e.tools(), fromString.tools(), "tools given as a JSON string read as the list");
+        assertEquals(List.of(e.prompt(), e.chosen(), e.rejected()), List.of(fromString.prompt(), fromString.chosen(), fromString.rejected()));
+        assertEquals(List.of("type", "function"), List.copyOf(e.tools().get(0).keySet()), "schemas keep their key order");
+        Message call = e.prompt().get(1);
+        assertEquals("", call.content(), "null content of a tool-calling message is empty");
+        ToolCall paris = call.toolCalls().get(0);
+        assertEquals("c1", paris.id());
+        assertEquals("get_weather", paris.name());
+        assertEquals(List.of("city", "days", "hot"), List.copyOf(((Map<?, ?>) paris.arguments()).keySet()));
+        assertEquals(2, ((Map<?, ?>) paris.arguments()).get("days"));
+        assertEquals(1.5, ((Map<?, ?>) paris.arguments()).get("hot"));
+        assertEquals(Message.tool("21"), e.prompt().get(2));
+        assertEquals(new Message("assistant", "21 degrees.", "The tool said 21.", List.of()), e.chosen());
+        assertEquals(new Message("assistant", "", null, List.of(new ToolCall(null, "get_weather", "{\"city\": \"Rome\"}"))), e.rejected(),
+                "the flat call form reads as the nested one; string arguments stay strings");
     }
 
     @Test
@@ -138,6 +186,22 @@ class FormatReadersTest {
         assertEquals(List.of(true, false), u.examples().stream().map(UnpairedExample::desirable).toList());
         assertEquals(Map.of("wrong field type", 1L), u.report().dropped());
         assertThrows(DataFormatException.class, () -> Datasets.readPairs(spec(DataFormat.KTO, f, null)));
+    }
+
+    @Test
+    void ktoCompletionsMayBeMessagesWithTools() throws Exception {
+        Path f = tmp.resolve("kto-tools.jsonl");
+        Files.write(f, List.of(
+                "{\"prompt\": \"q\", \"tools\": [{\"type\": \"function\"}], \"completion\": [{\"role\": \"assistant\", \"tool_calls\": [{\"function\": {\"name\": \"f\", \"arguments\": {}}}]},"
+                        + " {\"role\": \"tool\", \"content\": \"r\"}, {\"role\": \"assistant\", \"content\": \"done\", \"reasoning_content\": \"ok\"}], \"label\": true}",
+                "{\"prompt\": \"q\", \"completion\": [{\"role\": \"assistant\", \"content\": \" \"}], \"label\": false}"));
+        Datasets.Unpaired u = Datasets.readUnpaired(spec(DataFormat.KTO, f, null));
+        assertEquals(Map.of("empty completion", 1L), u.report().dropped());
+        UnpairedExample e = u.examples().get(0);
+        assertEquals(List.of(Map.of("type", "function")), e.tools());
+        assertEquals(new Message("assistant", "done", "ok", List.of()), e.completion());
+        assertEquals(List.of(Message.user("q"), new Message("assistant", "", null, List.of(new ToolCall(null, "f", Map.of()))), Message.tool("r")), e.prompt(),
+                "the completion's earlier messages continue the prompt");
     }
 
     @Test

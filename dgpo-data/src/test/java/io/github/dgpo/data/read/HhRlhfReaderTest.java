@@ -68,8 +68,8 @@ class HhRlhfReaderTest {
                 Message.assistant("No. Drag queens are women who act like stereotypical men."),
                 Message.user("Isn't that drag kings?")), e.prompt());
         assertEquals("No. Men who impersonate stereotypical women are called drag kings.  Human: Then how do they come to be called drag kings"
-                + " if they don't perform stereotypical women?\n\nAssistant:  I think they call them that because", e.chosen());
-        assertEquals("A drag king is the opposite of a drag queen, like a male who acts like a stereotypical woman.", e.rejected());
+                + " if they don't perform stereotypical women?\n\nAssistant:  I think they call them that because", e.chosen().content());
+        assertEquals("A drag king is the opposite of a drag queen, like a male who acts like a stereotypical woman.", e.rejected().content());
     }
 
     @Test

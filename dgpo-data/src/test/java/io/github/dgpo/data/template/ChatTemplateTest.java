@@ -9,11 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.dgpo.data.Message;
 import io.github.dgpo.data.RepoFiles;
+import io.github.dgpo.data.ToolCall;
+import io.github.dgpo.data.read.ChatJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Chat templates rendered by dgpo equal HF transformers' {@code apply_chat_template} byte for
- * byte (fixtures from {@code tools/generate_template_fixtures.py}), and a few conversations are
+ * byte (fixtures from {@code tools/generate_template_fixtures.py}: plain conversations, and
+ * conversations with tools, tool calls, reasoning, the tool role and chat_template_kwargs,
+ * whose messages are read here by dgpo's own JSON reader), and a few conversations are
  * written out here in full.
  */
 class ChatTemplateTest {
@@ -34,10 +40,9 @@ class ChatTemplateTest {
         return JSON.readTree(ChatTemplateTest.class.getResourceAsStream("/templates/" + name + ".json"));
     }
 
-    private static List<Message> messages(JsonNode list) {
-        List<Message> out = new ArrayList<>();
-        list.forEach(m -> out.add(new Message(m.get("role").asText(), m.get("content").asText())));
-        return out;
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> kwargs(JsonNode c) {
+        return c.has("chat_template_kwargs") ? JSON.convertValue(c.get("chat_template_kwargs"), LinkedHashMap.class) : Map.of();
     }
 
     static Stream<Arguments> fixtureCases() throws IOException {
@@ -56,14 +61,92 @@ class ChatTemplateTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtureCases")
     void rendersExactlyAsTransformers(String label, ChatTemplate template, JsonNode c) {
-        List<Message> messages = messages(c.get("messages"));
+        List<Message> messages = ChatJson.messages(c.get("messages"), "messages");
+        List<Map<String, Object>> tools = ChatJson.tools(c, "tools");
+        Map<String, Object> kwargs = kwargs(c);
         boolean gen = c.get("add_generation_prompt").asBoolean();
         if (c.has("error")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> template.render(messages, gen));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> template.render(messages, tools, kwargs, gen));
             assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
         } else {
-            assertEquals(c.get("expected").asText(), template.render(messages, gen));
+            assertEquals(c.get("expected").asText(), template.render(messages, tools, kwargs, gen));
         }
+    }
+
+    @Test
+    void fixturesCoverToolsToolCallsReasoningAndKwargs() throws IOException {
+        JsonNode cases = fixture("qwen3").get("cases");
+        int tools = 0;
+        int calls = 0;
+        int stringArguments = 0;
+        int reasoning = 0;
+        int toolRole = 0;
+        int kwargs = 0;
+        for (JsonNode c : cases) {
+            tools += c.path("tools").size() > 0 ? 1 : 0;
+            kwargs += c.has("chat_template_kwargs") ? 1 : 0;
+            for (JsonNode m : c.get("messages")) {
+                calls += m.has("tool_calls") ? 1 : 0;
+                reasoning += m.has("reasoning_content") ? 1 : 0;
+                toolRole += m.get("role").asText().equals("tool") ? 1 : 0;
+                for (JsonNode call : m.path("tool_calls")) {
+                    stringArguments += call.path("function").path("arguments").isTextual() ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(tools >= 10 && calls >= 6 && stringArguments >= 1 && reasoning >= 4 && toolRole >= 6 && kwargs >= 5,
+                tools + " " + calls + " " + stringArguments + " " + reasoning + " " + toolRole + " " + kwargs);
+        assertEquals(41, cases.size());
+    }
+
+    @Test
+    void qwen3ToolCallWrittenOut() throws IOException {
+        ChatTemplate t = ChatTemplate.fromFolder(RepoFiles.qwen3());
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("x", 1.5e-7);
+        args.put("y", List.of(1, "ü"));
+        Map<String, Object> tool = new LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", Map.of("name", "f"));
+        List<Message> messages = List.of(Message.user("go"), new Message("assistant", "", "why", List.of(new ToolCall(null, "f", args))));
+        assertEquals("<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+                + "{\"type\": \"function\", \"function\": {\"name\": \"f\"}}\n</tools>\n\n"
+                + "For each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n"
+                + "<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
+                + "<|im_start|>user\ngo<|im_end|>\n"
+                + "<|im_start|>assistant\n<think>\nwhy\n</think>\n\n<tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": 1.5e-07, \"y\": [1, \"ü\"]}}\n</tool_call><|im_end|>\n",
+                t.render(messages, List.of(tool), Map.of(), false));
+        assertEquals("<|im_start|>user\ngo<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+                t.render(List.of(Message.user("go")), List.of(), Map.of("enable_thinking", false), true));
+    }
+
+    @Test
+    void reservedKwargsAreRefused() throws IOException {
+        ChatTemplate t = ChatTemplate.fromFolder(RepoFiles.qwen3());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.render(List.of(Message.user("x")), List.of(), Map.of("add_generation_prompt", true), false));
+        assertTrue(e.getMessage().startsWith("chat_template_kwargs: 'add_generation_prompt' is not a template variable"), e.getMessage());
+        // kwargs override the special tokens, as in transformers ({**special_tokens_map, **kwargs})
+        assertEquals("<s>!", ChatTemplate.of("{{ bos_token }}{{ extra }}", "<bos>", null).render(List.of(Message.user("x")), List.of(), Map.of("bos_token", "<s>", "extra", "!"), false));
+    }
+
+    @Test
+    void plainFallbackRefusesWhatItCannotRender() {
+        ChatTemplate plain = ChatTemplate.plain(null, "</s>");
+        Map<String, Object> tool = Map.of("type", "function");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> plain.render(List.of(Message.user("x")), List.of(tool), Map.of(), true))
+                .getMessage().contains("renders no tools"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> plain.render(List.of(Message.user("x"), Message.tool("42")), true))
+                .getMessage().contains("not tool"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> plain.render(List.of(Message.user("x"), new Message("assistant", "a", "r", List.of())), false)).getMessage().contains("no tool calls or reasoning"));
+    }
+
+    @Test
+    void pythonFloatsAsPythonPrintsThem() {
+        assertEquals("[1e-05, 0.0001, 12345678.5, 1e+16, 1.5e+300, -0.0, 100.0, 0.25, 123456789012345.0, 1.2345678901234567e+19, 5e-324]",
+                PythonJson.dumps(List.of(1e-5, 1e-4, 12345678.5, 1e16, 1.5e300, -0.0, 100.0, 0.25, 123456789012345.0, 12345678901234567890.0, Double.MIN_VALUE)));
     }
 
     @Test

@@ -6,23 +6,36 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.dgpo.data.BadRowException;
+import io.github.dgpo.data.DataFormat;
+import io.github.dgpo.data.Datasets;
 import io.github.dgpo.data.Message;
 import io.github.dgpo.data.PreferenceExample;
+import io.github.dgpo.data.ReadReport;
 import io.github.dgpo.data.RepoFiles;
 import io.github.dgpo.data.Source;
+import io.github.dgpo.data.UnpairedExample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Token ids against HF tokenizers ({@code tokenizer(apply_chat_template(...),
  * add_special_tokens=False)} and {@code tokenizer(content) + [end of turn]}, computed once with
- * transformers 5.18 and written out here), BOS handling, and truncation.
+ * transformers 5.18 and written out here), pairs with tools, tool calls, reasoning and
+ * chat_template_kwargs against TRL's tokenization ({@code templates/pairs.json}), BOS handling,
+ * and truncation.
  */
 class PairTokenizerTest {
 
@@ -98,6 +111,119 @@ class PairTokenizerTest {
                 assertArrayEquals(one.rejected(), batch.get(i).rejected(), "rejected of pair " + i);
                 assertEquals(one.truncated(), batch.get(i).truncated());
             }
+        }
+    }
+
+    /**
+     * Rows in dgpo's JSONL form with tools, tool calls (mapping and string arguments, nested and
+     * flat), reasoning and {@code enable_thinking}, read by the JSONL reader, tokenize as TRL
+     * 1.13's DPOTrainer does (fixture from {@code tools/generate_template_fixtures.py}): the
+     * prompt ids equal {@code apply_chat_template(prompt, tools=..., add_generation_prompt=True,
+     * **kwargs)}'s, each completion's ids equal TRL's (the ids of {@code
+     * apply_chat_template(prompt + [completion])} after the prompt's) up to and including the
+     * end-of-turn id, where dgpo ends a completion; decoded, they are TRL's texts byte for byte.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3", "llama3"})
+    void structuredPairsTokenizeAsTrl(String name, @TempDir Path tmp) throws Exception {
+        JsonNode cases = new ObjectMapper().readTree(getClass().getResourceAsStream("/templates/pairs.json")).get(name);
+        Path rows = tmp.resolve("rows.jsonl");
+        List<String> lines = new ArrayList<>();
+        cases.forEach(c -> lines.add(c.get("row").toString()));
+        Files.write(rows, lines);
+        Datasets.Pairs read = Datasets.readPairs(Datasets.Spec.of(DataFormat.JSONL, rows));
+        assertEquals(cases.size(), read.examples().size(), read.report().summary());
+        Path dir = name.equals("qwen3") ? RepoFiles.qwen3() : resource("llama3");
+        Map<Map<String, Object>, PairTokenizer> byKwargs = new HashMap<>();
+        try (TextTokenizer text = TextTokenizer.load(dir)) {
+            for (int i = 0; i < cases.size(); i++) {
+                JsonNode c = cases.get(i);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> kwargs = c.has("chat_template_kwargs") ? new ObjectMapper().convertValue(c.get("chat_template_kwargs"), Map.class) : Map.of();
+                PairTokenizer t = byKwargs.get(kwargs);
+                if (t == null) {
+                    t = PairTokenizer.fromFolder(dir, new TokenizeOptions(2048, 0, kwargs));
+                    byKwargs.put(kwargs, t);
+                }
+                PreferenceExample e = read.examples().get(i);
+                TokenizedPair p = t.tokenize(e);
+                String where = name + " pair " + i;
+                assertArrayEquals(ids(c.get("prompt_ids")), p.prompt(), where + " prompt");
+                assertArrayEquals(throughEndOfTurn(ids(c.get("chosen_ids")), t.endOfTurnId()), p.chosen(), where + " chosen");
+                assertArrayEquals(throughEndOfTurn(ids(c.get("rejected_ids")), t.endOfTurnId()), p.rejected(), where + " rejected");
+                assertEquals(c.get("prompt_text").asText(), text.decode(p.prompt(), false), where);
+                String eot = t.template().endOfTurn();
+                String chosen = c.get("chosen_text").asText();
+                assertEquals(chosen.substring(0, chosen.indexOf(eot) + eot.length()), text.decode(p.chosen(), false), where);
+                TokenizedPair batch = t.tokenizeAll(List.of(e), new ReadReport(false)).get(0);
+                assertArrayEquals(p.chosen(), batch.chosen());
+                assertArrayEquals(p.rejected(), batch.rejected());
+            }
+        } finally {
+            byKwargs.values().forEach(PairTokenizer::close);
+        }
+        assertEquals(2, byKwargs.size(), "cases with and without enable_thinking");
+    }
+
+    private static long[] ids(JsonNode list) {
+        long[] out = new long[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = list.get(i).asLong();
+        }
+        return out;
+    }
+
+    private static long[] throughEndOfTurn(long[] ids, long endOfTurn) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == endOfTurn) {
+                return Arrays.copyOf(ids, i + 1);
+            }
+        }
+        throw new AssertionError("no end-of-turn id in " + Arrays.toString(ids));
+    }
+
+    @Test
+    void aStructuredCompletionRendersBothSidesAndContradictionsAreDropped() throws Exception {
+        List<Message> prompt = List.of(Message.user("2+2?"));
+        Message reasoned = new Message("assistant", "4", "2 and 2", List.of());
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.qwen3(), TokenizeOptions.DEFAULT);
+                TextTokenizer text = TextTokenizer.load(RepoFiles.qwen3())) {
+            TokenizedPair p = t.tokenize(new PreferenceExample(prompt, reasoned, Message.assistant("5"), List.of(), null, null, SRC));
+            assertEquals("<think>\n2 and 2\n</think>\n\n4<|im_end|>", text.decode(p.chosen(), false));
+            assertEquals("<think>\n\n</think>\n\n5<|im_end|>", text.decode(p.rejected(), false), "the text side is rendered as the template renders it too");
+            TokenizedPair plain = t.tokenize(pair(prompt, "4", "5"));
+            assertEquals("5<|im_end|>", text.decode(plain.rejected(), false), "text-only pairs keep content + end of turn");
+        }
+        Map<String, Object> noThinking = Map.of("enable_thinking", false);
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.qwen3(), new TokenizeOptions(2048, 0, noThinking))) {
+            BadRowException e = assertThrows(BadRowException.class,
+                    () -> t.tokenize(new PreferenceExample(prompt, reasoned, Message.assistant("5"), List.of(), null, null, SRC)));
+            assertEquals(PairTokenizer.TEMPLATE_ERROR, e.reason());
+            assertTrue(e.getMessage().contains("does not render as the prompt and a continuation"), e.getMessage());
+            ReadReport report = new ReadReport(false);
+            report.countRead();
+            report.countKept(1);
+            assertEquals(List.of(), t.tokenizeAll(List.of(new PreferenceExample(prompt, reasoned, Message.assistant("5"), List.of(), null, null, SRC)), report));
+            assertEquals(Map.of(PairTokenizer.TEMPLATE_ERROR, 1L), report.dropped());
+        }
+        try (PairTokenizer mistral = PairTokenizer.fromFolder(RepoFiles.path("tokenizers/mistral"), TokenizeOptions.DEFAULT)) {
+            Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "f"));
+            BadRowException e = assertThrows(BadRowException.class,
+                    () -> mistral.tokenize(new PreferenceExample(prompt, Message.assistant("4"), Message.assistant("5"), List.of(tool), null, null, SRC)));
+            assertTrue(e.getMessage().contains("the plain fallback template renders no tools"), e.getMessage());
+        }
+        IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class, () -> new TokenizeOptions(2048, 0, Map.of("tools", List.of())));
+        assertTrue(reserved.getMessage().startsWith("chat_template_kwargs: 'tools' is not a template variable"), reserved.getMessage());
+    }
+
+    @Test
+    void unpairedStructuredCompletionsRenderThroughTheTemplate() throws Exception {
+        try (PairTokenizer t = PairTokenizer.fromFolder(RepoFiles.qwen3(), TokenizeOptions.DEFAULT);
+                TextTokenizer text = TextTokenizer.load(RepoFiles.qwen3())) {
+            Message call = new Message("assistant", "", null, List.of(new io.github.dgpo.data.ToolCall(null, "f", "{\"a\": 1}")));
+            TokenizedExample e = t.tokenize(new UnpairedExample(List.of(Message.user("q")), call, List.of(), true, SRC));
+            assertEquals("<think>\n\n</think>\n\n<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}\n</tool_call><|im_end|>", text.decode(e.completion(), false));
+            assertEquals("<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n", text.decode(e.prompt(), false));
         }
     }
 

@@ -10,6 +10,8 @@ import io.github.dgpo.data.read.UltraFeedbackRawReader;
 import io.github.dgpo.data.tokenize.TokenizeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +52,9 @@ public final class DataCommand implements Runnable {
         @Option(names = "--max-prompt-length", defaultValue = "0", description = "0 = no separate limit (default)")
         int maxPromptLength;
 
+        @Option(names = "--template-kwarg", paramLabel = "KEY=VALUE", description = TemplateKwargs.DESCRIPTION)
+        Map<String, String> templateKwargs = new LinkedHashMap<>();
+
         @Option(names = "--strict", description = "fail on the first bad row")
         boolean strict;
 
@@ -75,7 +80,7 @@ public final class DataCommand implements Runnable {
         public Integer call() throws Exception {
             TokenizeOptions options;
             try {
-                options = new TokenizeOptions(maxLength, maxPromptLength);
+                options = new TokenizeOptions(maxLength, maxPromptLength, TemplateKwargs.typed(templateKwargs));
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(e.getMessage());
             }

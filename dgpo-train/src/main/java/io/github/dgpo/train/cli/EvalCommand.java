@@ -15,7 +15,9 @@ import io.github.dgpo.data.tokenize.TokenizedPair;
 import io.github.dgpo.train.run.Evaluator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,6 +49,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "2048", description = "default: ${DEFAULT-VALUE}")
     int maxLength;
 
+    @Option(names = "--template-kwarg", paramLabel = "KEY=VALUE", description = TemplateKwargs.DESCRIPTION)
+    Map<String, String> templateKwargs = new LinkedHashMap<>();
+
     @Option(names = "--max-pairs", defaultValue = "0", description = "evaluate at most this many pairs (0: all)")
     int maxPairs;
 
@@ -65,7 +70,13 @@ public final class EvalCommand implements Callable<Integer> {
         List<TokenizedPair> pairs;
         long pad;
         Datasets.Pairs read;
-        try (PairTokenizer t = PairTokenizer.fromFolder(tok, new TokenizeOptions(maxLength, 0))) {
+        TokenizeOptions options;
+        try {
+            options = new TokenizeOptions(maxLength, 0, TemplateKwargs.typed(templateKwargs));
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
+        try (PairTokenizer t = PairTokenizer.fromFolder(tok, options)) {
             read = Datasets.readPairs(new Datasets.Spec(DataFormat.parse(format), data, split, false, UltraFeedbackRawReader.Options.DEFAULT));
             pairs = t.tokenizeAll(read.examples(), read.report());
             pad = t.padId();

@@ -51,6 +51,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--output", description = "--data: JSON file in the AlpacaEval format [{instruction, output, generator}]")
     Path output;
 
+    @Option(names = "--template-kwarg", paramLabel = "KEY=VALUE", description = "--data: " + TemplateKwargs.DESCRIPTION)
+    java.util.Map<String, String> templateKwargs = new java.util.LinkedHashMap<>();
+
     @Option(names = "--limit", defaultValue = "0", description = "--data: at most this many prompts (0: all)")
     int limit;
 
@@ -146,17 +149,23 @@ public final class GenerateCommand implements Callable<Integer> {
         if (limit > 0 && examples.size() > limit) {
             examples = examples.subList(0, limit);
         }
+        io.github.dgpo.data.tokenize.TokenizeOptions tokenizeOptions;
+        try {
+            tokenizeOptions = new io.github.dgpo.data.tokenize.TokenizeOptions(2048, 0, TemplateKwargs.typed(templateKwargs));
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
         ObjectMapper mapper = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ArrayNode out = mapper.createArrayNode();
         String generator = model.toAbsolutePath().normalize().getFileName().toString();
         try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root);
-                io.github.dgpo.data.tokenize.PairTokenizer pt = io.github.dgpo.data.tokenize.PairTokenizer.fromFolder(model, io.github.dgpo.data.tokenize.TokenizeOptions.DEFAULT);
+                io.github.dgpo.data.tokenize.PairTokenizer pt = io.github.dgpo.data.tokenize.PairTokenizer.fromFolder(model, tokenizeOptions);
                 TextTokenizer text = TextTokenizer.load(model)) {
             java.util.Set<Integer> stop = new java.util.HashSet<>(StopTokens.of(model, lm.config()));
             stop.add((int) pt.endOfTurnId());
             GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop);
             for (io.github.dgpo.data.PreferenceExample e : examples) {
-                Generator.Result r = new Generator(lm).generate(pt.promptIds(e.prompt()), options, false);
+                Generator.Result r = new Generator(lm).generate(pt.promptIds(e.prompt(), e.tools()), options, false);
                 long[] ids = r.stoppedAtEos() ? Arrays.copyOf(r.newIds(), r.newIds().length - 1) : r.newIds();
                 ObjectNode o = out.addObject();
                 o.put("instruction", e.prompt().get(e.prompt().size() - 1).content());

@@ -41,6 +41,7 @@ public final class TrainConfig {
     @JsonProperty("fine_grained_scores") public Boolean fineGrainedScores = false;
     @JsonProperty("max_length") public Integer maxLength = 2048;
     @JsonProperty("max_prompt_length") public Integer maxPromptLength = 0;
+    @JsonProperty("chat_template_kwargs") public Map<String, Object> chatTemplateKwargs;
     @JsonProperty("group_by_length") public Boolean groupByLength = true;
 
     // loss

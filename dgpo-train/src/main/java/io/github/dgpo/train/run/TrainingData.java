@@ -51,7 +51,7 @@ public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, 
      */
     public static TrainingData load(TrainConfig c, Path tokenizerDir) throws IOException {
         DataFormat format = DataFormat.parse(c.datasetFormat);
-        TokenizeOptions options = new TokenizeOptions(c.maxLength, c.maxPromptLength);
+        TokenizeOptions options = new TokenizeOptions(c.maxLength, c.maxPromptLength, c.chatTemplateKwargs);
         if (format == DataFormat.KTO) {
             return loadUnpaired(c, tokenizerDir, options);
         }

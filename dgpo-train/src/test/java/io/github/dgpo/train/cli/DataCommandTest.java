@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.dgpo.train.TestRepo;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code dgpo data inspect} on the bundled data. */
 class DataCommandTest {
@@ -66,6 +68,40 @@ class DataCommandTest {
         assertTrue(all.get("kept").asInt() > 10, "all pairs with a gap of 4 give several pairs per row");
         String[] bad = run("data", "inspect", "--format", "ultrafeedback-raw", "--path", raw, "--pair-rule", "random");
         assertTrue(bad[2].contains("pair rule must be best-vs-random, best-vs-worst or all-pairs"), bad[2]);
+    }
+
+    @Test
+    void templateKwargsReachTheTemplate(@TempDir Path tmp) throws Exception {
+        Path rows = tmp.resolve("pairs.jsonl");
+        Files.write(rows, List.of(
+                "{\"prompt\": \"What is 2+2?\", \"chosen\": \"4\", \"rejected\": \"5\"}",
+                "{\"prompt\": \"Weather?\", \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}],"
+                        + " \"chosen\": [{\"role\": \"assistant\", \"tool_calls\": [{\"function\": {\"name\": \"get_weather\", \"arguments\": {}}}]}],"
+                        + " \"rejected\": [{\"role\": \"assistant\", \"content\": \"Sunny.\"}]}"));
+        String[] base = {"data", "inspect", "--format", "jsonl", "--path", rows.toString(), "--tokenizer", repo("tokenizers/qwen3").toString(), "--json"};
+        JsonNode thinking = new ObjectMapper().readTree(run(base)[1]);
+        String[] off = run(concat(base, "--template-kwarg", "enable_thinking=false"));
+        assertEquals("0", off[0], off[2]);
+        JsonNode noThinking = new ObjectMapper().readTree(off[1]);
+        assertEquals(2, noThinking.get("kept").asInt());
+        // enable_thinking=false (the YAML boolean) appends '<think>', '\n\n', '</think>', '\n\n' to every prompt
+        assertEquals(thinking.get("prompt_tokens").get("max").asInt() + 4, noThinking.get("prompt_tokens").get("max").asInt());
+        assertEquals(thinking.get("prompt_tokens").get("mean").asDouble() + 4, noThinking.get("prompt_tokens").get("mean").asDouble(), 1e-9);
+        // the string 'false' is truthy in jinja: nothing changes
+        JsonNode quoted = new ObjectMapper().readTree(run(concat(base, "--template-kwarg", "enable_thinking='false'"))[1]);
+        assertEquals(thinking.get("prompt_tokens"), quoted.get("prompt_tokens"));
+        String[] reserved = run(concat(base, "--template-kwarg", "tools=[]"));
+        assertEquals(Integer.toString(DgpoCli.USER_ERROR), reserved[0]);
+        assertTrue(reserved[2].contains("chat_template_kwargs: 'tools' is not a template variable"), reserved[2]);
+        String[] notYaml = run(concat(base, "--template-kwarg", "x=[1"));
+        assertEquals(Integer.toString(DgpoCli.USER_ERROR), notYaml[0]);
+        assertTrue(notYaml[2].contains("--template-kwarg x: '[1' is not a YAML value"), notYaml[2]);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static List<String> iterate(JsonNode o) {
