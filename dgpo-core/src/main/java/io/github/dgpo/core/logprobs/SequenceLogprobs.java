@@ -9,6 +9,7 @@ import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.model.Body;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelInput;
+import io.github.dgpo.core.util.Profiler;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,7 +99,7 @@ public final class SequenceLogprobs {
      * @return the sums and counts; call {@link Result#backward} to train
      */
     public Result compute(CausalLm model, ModelInput input, CompletionTargets targets, NDManager m) {
-        Body body = model.forward(input, m);
+        Body body = forward(model, input, m);
         int s = targets.sequenceCount();
         if (targets.size() == 0) {
             return new Result(this, model, null, null, targets, new float[s], alignment ? new float[s] : null, null);
@@ -164,7 +165,7 @@ public final class SequenceLogprobs {
      */
     public Result computeFused(CausalLm model, ModelInput input, CompletionTargets targets, int[][] groups, ChunkLoss loss, GradientCollector collector,
             NDManager m) {
-        Body body = model.forward(input, m);
+        Body body = forward(model, input, m);
         int s = targets.sequenceCount();
         float[] sums = new float[s];
         float[] aligned = alignment ? new float[s] : null;
@@ -194,7 +195,7 @@ public final class SequenceLogprobs {
             }
         }
         if (leaf != null) {
-            body.backward(collector, leaf.getGradient());
+            bodyBackward(body, collector, leaf.getGradient());
             leaf.setRequiresGradient(false);
         }
         return new Result(this, model, null, null, targets, sums, aligned, null);
@@ -219,7 +220,9 @@ public final class SequenceLogprobs {
             }
             NDArray value = loss.loss(chunkGroups, attached, chunkAligned == null && aligned != null ? new float[targets.sequenceCount()] : chunkAligned);
             if (tokens.length > 0) {
-                collector.backward(value);
+                try (Profiler.Phase p = Profiler.phase("head_backward")) {
+                    collector.backward(value);
+                }
             }
         }
     }
@@ -260,7 +263,9 @@ public final class SequenceLogprobs {
             try (NDManager sub = m.newSubManager()) {
                 NDArray rows = rowsOf(leaf, part, sub);
                 NDArray partSums = head(rows, model.headWeight(), targets, part, sub).sums;
-                collector.backward(partSums.mul(sub.create(weights)).sum());
+                try (Profiler.Phase p = Profiler.phase("head_backward")) {
+                    collector.backward(partSums.mul(sub.create(weights)).sum());
+                }
             }
         }
     }
@@ -272,6 +277,18 @@ public final class SequenceLogprobs {
         NDArray rows = leaf.gather(index, 0);
         rows.attach(m);
         return rows;
+    }
+
+    private static Body forward(CausalLm model, ModelInput input, NDManager m) {
+        try (Profiler.Phase p = Profiler.phase("body_forward")) {
+            return model.forward(input, m);
+        }
+    }
+
+    private static void bodyBackward(Body body, GradientCollector collector, NDArray gradient) {
+        try (Profiler.Phase p = Profiler.phase("body_backward")) {
+            body.backward(collector, gradient);
+        }
     }
 
     private static int[][] tokensBySequence(CompletionTargets t) {
@@ -343,6 +360,12 @@ public final class SequenceLogprobs {
 
     /** {@code Σ w·log p} per sequence over the given completion tokens, whose hidden states are {@code rows}. */
     private Head head(NDArray rows, NDArray head, CompletionTargets t, int[] tokens, NDManager m) {
+        try (Profiler.Phase p = Profiler.phase("head")) {
+            return headPass(rows, head, t, tokens, m);
+        }
+    }
+
+    private Head headPass(NDArray rows, NDArray head, CompletionTargets t, int[] tokens, NDManager m) {
         NDArray logits = rows.getNDArrayInternal().linear(rows, head, null).singletonOrThrow();
         NDArray max = logits.max(new int[] {1}, true).stopGradient();
         NDArray logSumExp = logits.sub(max).exp().sum(new int[] {1}, true).log().add(max);
@@ -443,7 +466,9 @@ public final class SequenceLogprobs {
             }
             NDArray g = gradSums.stopGradient();
             if (attachedSums != null) {
-                collector.backward(attachedSums.mul(g).sum());
+                try (Profiler.Phase p = Profiler.phase("head_backward")) {
+                    collector.backward(attachedSums.mul(g).sum());
+                }
             } else {
                 leaf.setRequiresGradient(true);
                 float[] weights = g.toType(DataType.FLOAT32, false).toFloatArray();
@@ -455,11 +480,13 @@ public final class SequenceLogprobs {
                         NDArray rows = leaf.get(start + ":" + end);
                         rows.attach(sub);
                         NDArray part = owner.head(rows, model.headWeight(), targets, range(start, end), sub).sums;
-                        collector.backward(part.mul(sub.create(weights)).sum());
+                        try (Profiler.Phase p = Profiler.phase("head_backward")) {
+                            collector.backward(part.mul(sub.create(weights)).sum());
+                        }
                     }
                 }
             }
-            body.backward(collector, leaf.getGradient());
+            bodyBackward(body, collector, leaf.getGradient());
             leaf.setRequiresGradient(false);
         }
     }

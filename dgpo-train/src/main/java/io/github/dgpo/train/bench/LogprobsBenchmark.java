@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.logprobs.CompletionTargets;
 import io.github.dgpo.core.logprobs.NaiveSequenceLogprobs;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.Architecture;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.core.model.ModelInput;
 import io.github.dgpo.core.util.ProcessMemory;
+import io.github.dgpo.core.util.Profiler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,21 +21,30 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Naive ({@code [N, T, V]} logits and log-softmax) against the fused, chunked head: time of one
- * forward + backward of {@code mean(S)} and the peak resident memory above the level just
- * before each phase, on a random tied-embedding Llama, with a check that the two paths give
- * the same gradients. The first half of each row is prompt, the second completion.
+ * Naive ({@code [N, T, V]} logits and log-softmax) against the fused, chunked head (two passes:
+ * sums, then gradient) and the one-pass head (chunks of whole row pairs, the loss's gradient taken
+ * in the same pass): time of one forward + backward of {@code mean(S)}, the time spent in the
+ * head alone ({@code head} and {@code head_backward} phases) and the peak resident memory above
+ * the level just before each phase, on a random tied-embedding Llama, with a check that the paths
+ * give the same gradients. The first half of each row is prompt, the second completion; rows
+ * {@code i} and {@code i + N/2} form a pair.
  */
 public final class LogprobsBenchmark {
 
     /** Benchmark sizes. */
     public record Settings(int batch, int seqLen, int hidden, int layers, List<Integer> vocabs, int chunkSize, int repeats) {}
 
-    /** One phase's measurement (best time over repeats; peak over all of them). */
-    public record Phase(double seconds, double peakExtraMb) {}
+    /**
+     * One phase's measurement (best time over repeats; peak over all of them).
+     *
+     * @param seconds best time of forward + backward
+     * @param peakExtraMb peak resident memory above the level before the phase
+     * @param headSeconds the head's share of the best run (NaN for the naive path, whose head is not separable)
+     */
+    public record Phase(double seconds, double peakExtraMb, double headSeconds) {}
 
     /** One vocabulary's result. */
-    public record Case(int vocab, Phase naive, Phase chunked, double maxAbsGradDiff) {}
+    public record Case(int vocab, Phase naive, Phase chunked, Phase onePass, double maxAbsGradDiff, double maxAbsOnePassGradDiff) {}
 
     private LogprobsBenchmark() {}
 
@@ -79,19 +91,37 @@ public final class LogprobsBenchmark {
                         }
                     }, model);
                     Map<String, float[]> chunkedGrads = gradients(model);
-                    double diff = 0;
-                    for (Map.Entry<String, float[]> e : naiveGrads.entrySet()) {
-                        float[] a = e.getValue();
-                        float[] b = chunkedGrads.get(e.getKey());
-                        for (int i = 0; i < a.length; i++) {
-                            diff = Math.max(diff, Math.abs(a[i] - b[i]));
-                        }
+                    int half = s.batch() / 2;
+                    int[][] groups = new int[half][];
+                    for (int p = 0; p < half; p++) {
+                        groups[p] = new int[] {p, half + p};
                     }
-                    cases.add(new Case(vocab, naive, chunked, diff));
+                    Phase onePass = measure(s.repeats(), () -> {
+                        try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            ModelInput input = ModelInput.causal(ids, attention);
+                            CompletionTargets targets = CompletionTargets.fromCompletionMask(ids, completion);
+                            new SequenceLogprobs(s.chunkSize()).computeFused(model, input, targets, groups,
+                                    (g, sums, aligned) -> sums.sum().div(sums.getManager().create((float) s.batch())), gc, m);
+                        }
+                    }, model);
+                    Map<String, float[]> onePassGrads = gradients(model);
+                    cases.add(new Case(vocab, naive, chunked, onePass, maxDiff(naiveGrads, chunkedGrads), maxDiff(chunkedGrads, onePassGrads)));
                 }
             }
         }
         return cases;
+    }
+
+    private static double maxDiff(Map<String, float[]> x, Map<String, float[]> y) {
+        double diff = 0;
+        for (Map.Entry<String, float[]> e : x.entrySet()) {
+            float[] a = e.getValue();
+            float[] b = y.get(e.getKey());
+            for (int i = 0; i < a.length; i++) {
+                diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            }
+        }
+        return diff;
     }
 
     /** Runs a warm-up, then {@code repeats} timed runs, zeroing gradients before each. */
@@ -99,18 +129,26 @@ public final class LogprobsBenchmark {
         zero(model);
         step.run();
         double best = Double.MAX_VALUE;
+        double bestHead = Double.NaN;
         double peak = 0;
         for (int i = 0; i < repeats; i++) {
             zero(model);
             System.gc();
             ProcessMemory.resetPeak();
             double before = ProcessMemory.rssMb();
+            Profiler profiler = Profiler.start();
             long t0 = System.nanoTime();
             step.run();
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Profiler.stop();
+            Map<String, Double> phases = profiler.seconds();
+            if (seconds < best) {
+                best = seconds;
+                bestHead = phases.containsKey("head") ? phases.get("head") + phases.getOrDefault("head_backward", 0.0) : Double.NaN;
+            }
             peak = Math.max(peak, ProcessMemory.peakMb() - before);
         }
-        return new Phase(best, peak);
+        return new Phase(best, peak, bestHead);
     }
 
     private static void zero(CausalLm model) {

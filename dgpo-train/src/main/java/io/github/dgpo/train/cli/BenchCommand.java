@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code dgpo bench}: benchmarks (not tests); results are recorded in docs/performance.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Logprobs.class, BenchCommand.Data.class})
+        subcommands = {BenchCommand.Logprobs.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Gemm.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -67,22 +67,33 @@ public final class BenchCommand implements Runnable {
                 for (LogprobsBenchmark.Case c : cases) {
                     ObjectNode o = arr.addObject();
                     o.put("vocab", c.vocab());
-                    o.putObject("naive").put("seconds", c.naive().seconds()).put("peak_extra_mb", c.naive().peakExtraMb());
-                    o.putObject("chunked").put("seconds", c.chunked().seconds()).put("peak_extra_mb", c.chunked().peakExtraMb());
+                    phase(o.putObject("naive"), c.naive());
+                    phase(o.putObject("chunked"), c.chunked());
+                    phase(o.putObject("one_pass"), c.onePass());
                     o.put("max_abs_grad_diff", c.maxAbsGradDiff());
+                    o.put("max_abs_one_pass_grad_diff", c.maxAbsOnePassGradDiff());
                 }
                 out.println(mapper.writeValueAsString(root));
             } else {
                 out.printf("N=%d T=%d hidden=%d layers=%d chunk=%d (completion = second half of each row)%n", batch, seqLen, hidden, layers, chunkSize);
-                out.printf("%-8s %-22s %-22s %-12s %-12s %s%n", "vocab", "naive s / peak MB", "chunked s / peak MB", "time ratio", "mem ratio", "max |grad diff|");
+                out.printf("%-8s %-20s %-20s %-20s %-10s %-10s %-14s %s%n", "vocab", "naive s / peak MB", "chunked s / peak MB", "one-pass s / peak MB",
+                        "head 2-pass", "head 1-pass", "max |grad diff|", "1-pass |diff|");
                 for (LogprobsBenchmark.Case c : cases) {
-                    out.printf("%-8d %-22s %-22s %-12.3f %-12.3f %.3g%n", c.vocab(),
+                    out.printf("%-8d %-20s %-20s %-20s %-10.3f %-10.3f %-14.3g %.3g%n", c.vocab(),
                             String.format("%.3f / %.0f", c.naive().seconds(), c.naive().peakExtraMb()),
                             String.format("%.3f / %.0f", c.chunked().seconds(), c.chunked().peakExtraMb()),
-                            c.chunked().seconds() / c.naive().seconds(), c.chunked().peakExtraMb() / c.naive().peakExtraMb(), c.maxAbsGradDiff());
+                            String.format("%.3f / %.0f", c.onePass().seconds(), c.onePass().peakExtraMb()),
+                            c.chunked().headSeconds(), c.onePass().headSeconds(), c.maxAbsGradDiff(), c.maxAbsOnePassGradDiff());
                 }
             }
             return 0;
+        }
+    }
+
+    private static void phase(ObjectNode o, LogprobsBenchmark.Phase p) {
+        o.put("seconds", p.seconds()).put("peak_extra_mb", p.peakExtraMb());
+        if (!Double.isNaN(p.headSeconds())) {
+            o.put("head_seconds", p.headSeconds());
         }
     }
 
@@ -125,6 +136,77 @@ public final class BenchCommand implements Runnable {
                     out.printf("pass %d: %d pairs in %.3f s = %.0f pairs/s%n", i + 1, runs.get(i).pairs(), runs.get(i).seconds(), runs.get(i).pairsPerSecond());
                 }
                 out.printf("steady state (best pass): %.0f pairs/s%n", best);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code dgpo bench train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Trains a config for --warmup + --steps steps and reports step time, throughput, peak memory, model FLOPs utilisation and the time per phase.")
+    public static final class Train implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "YAML run config")
+        java.nio.file.Path config;
+
+        @Option(names = "--set", description = "override a config key: key=value (repeatable)")
+        List<String> overrides = new java.util.ArrayList<>();
+
+        @Option(names = "--steps", defaultValue = "5", description = "timed steps (default: ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--json", description = "one JSON object")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            io.github.dgpo.train.bench.TrainBenchmark.Report r = io.github.dgpo.train.bench.TrainBenchmark.run(
+                    new io.github.dgpo.train.bench.TrainBenchmark.Settings(config, overrides, warmup, steps));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper();
+                ObjectNode root = mapper.createObjectNode();
+                root.put("seconds_per_step", r.secondsPerStep());
+                root.put("tokens_per_second", r.tokensPerSecond());
+                root.put("pairs_per_second", r.pairsPerSecond());
+                root.put("peak_rss_mb", r.peakRssMb());
+                root.put("model_flops_per_token", r.modelFlopsPerToken());
+                root.put("achieved_gflops", r.achievedGflops());
+                root.put("gemm_gflops", r.gemmGflops());
+                root.put("mfu", r.mfu());
+                ObjectNode phases = root.putObject("seconds_per_step_by_phase");
+                r.phases().forEach(phases::put);
+                out.println(mapper.writeValueAsString(root));
+            } else {
+                out.printf("%.3f s/step, %.0f tokens/s, %.2f pairs/s, peak RSS %.0f MB%n", r.secondsPerStep(), r.tokensPerSecond(), r.pairsPerSecond(), r.peakRssMb());
+                out.printf("%.3g FLOPs/token, %.1f GFLOP/s achieved, GEMM %.1f GFLOP/s, MFU %.1f%%%n", r.modelFlopsPerToken(), r.achievedGflops(), r.gemmGflops(), 100 * r.mfu());
+                r.phases().forEach((k, v) -> out.printf("  %-28s %.3f s/step (%.0f%%)%n", k, v, 100 * v / r.secondsPerStep()));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code dgpo bench gemm}. */
+    @Command(name = "gemm", mixinStandardHelpOptions = true, description = "The dense float32 GEMM rate of this process (the MFU denominator).")
+    public static final class Gemm implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "2048", description = "square matrix side (default: ${DEFAULT-VALUE})")
+        int size;
+
+        @Option(names = "--repeats", defaultValue = "5", description = "timed products (default: ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (ai.djl.ndarray.NDManager m = io.github.dgpo.core.OfflineEngine.newManager()) {
+                spec.commandLine().getOut().printf("%.1f GFLOP/s (float32, %dx%d)%n", io.github.dgpo.train.bench.GemmRate.measure(m, size, repeats), size, size);
             }
             return 0;
         }

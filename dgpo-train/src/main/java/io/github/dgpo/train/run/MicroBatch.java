@@ -10,5 +10,7 @@ import java.util.Map;
  * @param examples pairs or examples in the micro-batch
  * @param tokens real tokens, counted as separate rows per completion (the same with and without
  *     shared prompts)
+ * @param flops the floating-point operations the micro-batch needed (policy forward and backward,
+ *     reference and other passes; see {@code FlopCount})
  */
-public record MicroBatch(double loss, Map<String, Double> metrics, int examples, long tokens) {}
+public record MicroBatch(double loss, Map<String, Double> metrics, int examples, long tokens, double flops) {}

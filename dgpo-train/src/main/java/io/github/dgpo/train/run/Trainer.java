@@ -64,6 +64,7 @@ public final class Trainer {
     private final Mode mode;
     private final PrintStream console;
     private IntPredicate poisonedSteps = step -> false;
+    private final List<TrainingListener> extraListeners = new ArrayList<>();
 
     /**
      * Creates a trainer.
@@ -86,6 +87,18 @@ public final class Trainer {
      */
     public Trainer withPoisonedSteps(IntPredicate steps) {
         this.poisonedSteps = steps;
+        return this;
+    }
+
+    /**
+     * Adds a listener that follows the run besides the trainer's own (metrics file, progress,
+     * checkpoints).
+     *
+     * @param listener the listener
+     * @return this
+     */
+    public Trainer withListener(TrainingListener listener) {
+        extraListeners.add(listener);
         return this;
     }
 
@@ -145,6 +158,7 @@ public final class Trainer {
                     listeners.add(new ProgressBar(console, c.progressBar && console != null));
                     listeners.add(new CheckpointListener(c.saveSteps,
                             () -> Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit)));
+                    listeners.addAll(extraListeners);
                     TrainingLoop loop = new TrainingLoop(objective, params, optimizer, state, loopSettings(), c.learningRate, c.warmupRatio, c.lrSchedulerType, listeners)
                             .poisoning(poisonedSteps)
                             .lastCheckpoint(() -> lastCheckpoint(folder.dir()));

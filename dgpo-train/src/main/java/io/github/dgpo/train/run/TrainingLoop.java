@@ -1,6 +1,7 @@
 package io.github.dgpo.train.run;
 
 import ai.djl.ndarray.NDArray;
+import io.github.dgpo.core.util.Profiler;
 import io.github.dgpo.data.batch.BatchSampler;
 import io.github.dgpo.train.optim.AdamW;
 import io.github.dgpo.train.optim.Gradients;
@@ -138,7 +139,10 @@ final class TrainingLoop {
         if (poisonedSteps.test(state.globalStep)) {
             lossSum = Double.NaN;
         }
-        double norm = Gradients.globalNorm(parameters);
+        double norm;
+        try (Profiler.Phase p = Profiler.phase("optimizer")) {
+            norm = Gradients.globalNorm(parameters);
+        }
         if (!Double.isFinite(lossSum) || !Double.isFinite(norm)) {
             Gradients.zero(parameters);
             state.skippedSteps++;
@@ -152,9 +156,11 @@ final class TrainingLoop {
             return new TrainingListener.StepRecord(state.globalStep, epoch(), lossSum, done, Double.NaN, learningRate, state.skippedSteps);
         }
         state.consecutiveBadSteps = 0;
-        Gradients.clip(parameters, norm, settings.maxGradNorm());
-        optimizer.step(parameters, learningRate);
-        Gradients.zero(parameters);
+        try (Profiler.Phase p = Profiler.phase("optimizer")) {
+            Gradients.clip(parameters, norm, settings.maxGradNorm());
+            optimizer.step(parameters, learningRate);
+            Gradients.zero(parameters);
+        }
         state.adamSteps = optimizer.steps();
         return new TrainingListener.StepRecord(state.globalStep, epoch(), lossSum, done, norm, learningRate, state.skippedSteps);
     }

@@ -6,6 +6,8 @@ import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.model.FlopCount;
+import io.github.dgpo.core.util.Profiler;
 import io.github.dgpo.data.batch.PackedBatch;
 import io.github.dgpo.data.batch.RowLayout;
 import io.github.dgpo.data.tokenize.TokenizedExample;
@@ -81,10 +83,37 @@ public final class PairScorer {
      * @return the scores; train with {@link ScoredPairs#backward}
      */
     public ScoredPairs pairs(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, NDManager m) {
-        PackedBatch batch = layout.pairs(pairs);
-        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference.sums(batch, keys, m) : null;
-        float[][] mismatched = inputs.contains(LossInput.MISMATCHED_PAIRS) && pairs.size() > 1 ? mismatched(pairs, m) : null;
-        return new ScoredPairs(head(inputs).compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens());
+        PackedBatch batch = pack(pairs);
+        double[] flops = {trainingFlops(batch)};
+        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops) : null;
+        float[][] mismatched = null;
+        if (inputs.contains(LossInput.MISMATCHED_PAIRS) && pairs.size() > 1) {
+            PackedBatch shifted = mismatchedBatch(pairs);
+            flops[0] += 2 * FlopCount.forward(policy.config(), shifted.input(), shifted.targets());
+            mismatched = bothModels(shifted, m);
+        }
+        return new ScoredPairs(head(inputs).compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens(), flops[0]);
+    }
+
+    private PackedBatch pack(List<TokenizedPair> pairs) {
+        try (Profiler.Phase p = Profiler.phase("data")) {
+            return layout.pairs(pairs);
+        }
+    }
+
+    /** Reference sums, adding a live reference's forward FLOPs. */
+    private float[] reference(PackedBatch batch, int[] keys, NDManager m, double[] flops) {
+        if (reference.live()) {
+            flops[0] += FlopCount.forward(policy.config(), batch.input(), batch.targets());
+        }
+        try (Profiler.Phase p = Profiler.phase("reference")) {
+            return reference.sums(batch, keys, m);
+        }
+    }
+
+    /** Forward and backward of the policy pass: three times the forward's matrix products. */
+    private double trainingFlops(PackedBatch batch) {
+        return 3 * FlopCount.forward(policy.config(), batch.input(), batch.targets());
     }
 
     /**
@@ -103,8 +132,9 @@ public final class PairScorer {
         if (inputs.contains(LossInput.MISMATCHED_PAIRS)) {
             throw new IllegalArgumentException("the one-pass head is for losses computed pair by pair");
         }
-        PackedBatch batch = layout.pairs(pairs);
-        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference.sums(batch, keys, m) : null;
+        PackedBatch batch = pack(pairs);
+        double[] flops = {trainingFlops(batch)};
+        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops) : null;
         int b = pairs.size();
         int[][] groups = new int[b][];
         for (int p = 0; p < b; p++) {
@@ -116,7 +146,7 @@ public final class PairScorer {
         }
         SequenceLogprobs.Result result = head(inputs).computeFused(policy, batch.input(), batch.targets(), groups,
                 (chunk, sums, alignment) -> loss.loss(chunk, ScoredPairs.of(sums, chunk, counts, ref, alignment, sums.getManager())), collector, m);
-        return new ScoredPairs(result, ref, null, batch.logicalTokens());
+        return new ScoredPairs(result, ref, null, batch.logicalTokens(), flops[0]);
     }
 
     private SequenceLogprobs head(Set<LossInput> inputs) {
@@ -135,7 +165,8 @@ public final class PairScorer {
      */
     public ScoredExamples examples(List<TokenizedExample> examples, boolean mismatchedToo, NDManager m) {
         PackedBatch batch = layout.examples(examples);
-        float[] ref = reference.sums(batch, null, m);
+        double[] flops = {trainingFlops(batch)};
+        float[] ref = reference(batch, null, m, flops);
         float[][] mismatched = null;
         if (mismatchedToo && examples.size() > 1) {
             List<long[]> prompts = new ArrayList<>();
@@ -144,28 +175,30 @@ public final class PairScorer {
                 prompts.add(examples.get(i).prompt());
                 completions.add(new long[][] {examples.get((i + 1) % examples.size()).completion()});
             }
-            mismatched = bothModels(layout.pack(prompts, completions), m);
+            PackedBatch shifted = layout.pack(prompts, completions);
+            flops[0] += 2 * FlopCount.forward(policy.config(), shifted.input(), shifted.targets());
+            mismatched = bothModels(shifted, m);
         }
-        return new ScoredExamples(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens());
+        return new ScoredExamples(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens(), flops[0]);
     }
 
     /** KTO's {@code z0} inputs: prompt {@code i} with the chosen completion of pair {@code (i+1) mod B}, one sequence each. */
-    private float[][] mismatched(List<TokenizedPair> pairs, NDManager m) {
+    private PackedBatch mismatchedBatch(List<TokenizedPair> pairs) {
         List<long[]> prompts = new ArrayList<>();
         List<long[][]> completions = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
             prompts.add(pairs.get(i).prompt());
             completions.add(new long[][] {pairs.get((i + 1) % pairs.size()).chosen()});
         }
-        return bothModels(layout.pack(prompts, completions), m);
+        return layout.pack(prompts, completions);
     }
 
     /** {policy sums, reference sums} of a batch, without gradient. */
     private float[][] bothModels(PackedBatch batch, NDManager m) {
         float[] p;
-        try (NoGradient off = NoGradient.enter(); NDManager sub = m.newSubManager()) {
+        try (Profiler.Phase phase = Profiler.phase("mismatched"); NoGradient off = NoGradient.enter(); NDManager sub = m.newSubManager()) {
             p = logprobs.compute(policy, batch.input(), batch.targets(), sub).sums();
+            return new float[][] {p, reference.sums(batch, null, m)};
         }
-        return new float[][] {p, reference.sums(batch, null, m)};
     }
 }

@@ -16,14 +16,21 @@ public final class ScoredExamples {
     private final float[] reference;
     private final float[][] mismatched;
     private final long logicalTokens;
+    private final double flops;
     private NDArray leaf;
 
-    ScoredExamples(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens) {
+    ScoredExamples(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens, double flops) {
         this.policy = policy;
         this.sums = policy.sums();
         this.reference = reference;
         this.mismatched = mismatched;
         this.logicalTokens = logicalTokens;
+        this.flops = flops;
+    }
+
+    /** @return FLOPs the scoring needed, counting the policy pass as trained (forward and backward) */
+    public double flops() {
+        return flops;
     }
 
     /** @return real tokens of the examples' rows */

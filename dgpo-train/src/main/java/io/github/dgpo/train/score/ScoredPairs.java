@@ -20,9 +20,10 @@ public final class ScoredPairs {
     private final float[][] mismatched;
     private final float[] alignment;
     private final long logicalTokens;
+    private final double flops;
     private NDArray leaf;
 
-    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens) {
+    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens, double flops) {
         this.policy = policy;
         this.sums = policy.sums();
         this.counts = policy.counts();
@@ -30,6 +31,12 @@ public final class ScoredPairs {
         this.reference = reference;
         this.mismatched = mismatched;
         this.logicalTokens = logicalTokens;
+        this.flops = flops;
+    }
+
+    /** @return FLOPs the scoring needed, counting the policy pass as trained (forward and backward) */
+    public double flops() {
+        return flops;
     }
 
     /** @return pairs {@code B} */
