@@ -51,7 +51,7 @@ public final class CompareLosses {
             Trainer.Result r = ExampleRuns.train("configs/tiny/" + loss + "-hh-rlhf.yaml",
                     ExampleRuns.with(List.of("model_name_or_path=" + sft, "ref_cache_dir=" + a.output().resolve("ref-cache")),
                             ExampleRuns.with(ExampleRuns.forTrainedModel(a.overrides()), "output_dir=" + out).toArray(new String[0])));
-            System.out.printf("%s: chosen per-token log-probability %.4f -> %.4f%n", loss, r.firstChosenLogpAvg(), r.lastChosenLogpAvg());
+            System.out.printf("%s: %s%n", loss, r.chosenChange().map(io.github.dgpo.train.run.PairChange::sentence).orElse("no probe pairs"));
             runs.put(loss, out);
         }
         Path chart = TrainingPlots.compareChosen(runs, a.output().resolve("compare-chosen-logps.png"));

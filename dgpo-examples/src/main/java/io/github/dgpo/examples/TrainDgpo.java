@@ -48,8 +48,8 @@ public final class TrainDgpo {
         ExampleRuns.train("configs/tiny/sft-hh-rlhf.yaml", ExampleRuns.with(a.overrides(), "output_dir=" + sft));
         Trainer.Result r = ExampleRuns.train("configs/tiny/dgpo-hh-rlhf.yaml",
                 ExampleRuns.with(List.of("model_name_or_path=" + sft), ExampleRuns.with(ExampleRuns.forTrainedModel(a.overrides()), "output_dir=" + dgpo).toArray(new String[0])));
-        System.out.printf("DGPO run in %s: chosen per-token log-probability %.4f -> %.4f (%s); plots in %s%n", dgpo, r.firstChosenLogpAvg(), r.lastChosenLogpAvg(),
-                r.lastChosenLogpAvg() > r.firstChosenLogpAvg() ? "rose" : "fell", dgpo.resolve("plots"));
+        System.out.printf("DGPO run in %s: %s; plots in %s%n", dgpo, r.chosenChange().map(io.github.dgpo.train.run.PairChange::sentence).orElse("no probe pairs"),
+                dgpo.resolve("plots"));
         return r;
     }
 

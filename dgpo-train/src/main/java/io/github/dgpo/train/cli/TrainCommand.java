@@ -41,10 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             Trainer.Result r = new Trainer(c, mode, System.err).run();
             System.err.printf("done: %d steps (%d skipped) in %s%n", r.steps(), r.skippedSteps(), r.outputDir());
-            if (!Double.isNaN(r.firstChosenLogpAvg())) {
-                System.err.printf("chosen per-token log-probability %s: %.4f -> %.4f%n",
-                        r.lastChosenLogpAvg() > r.firstChosenLogpAvg() ? "rose" : "fell", r.firstChosenLogpAvg(), r.lastChosenLogpAvg());
-            }
+            r.finding().forEach(f -> System.err.println("finding: " + f.sentence()));
             return 0;
         } catch (TrainingAbortedException e) {
             System.err.println("error: " + e.getMessage());

@@ -85,6 +85,8 @@ public final class TrainConfig {
     // logging, eval, checkpoints
     @JsonProperty("logging_steps") public Integer loggingSteps = 10;
     @JsonProperty("eval_steps") public Integer evalSteps = 0;
+    @JsonProperty("probe_pairs") public Integer probePairs = 64;
+    @JsonProperty("displacement_threshold") public Double displacementThreshold = 0.05;
     @JsonProperty("save_steps") public Integer saveSteps = 0;
     @JsonProperty("save_total_limit") public Integer saveTotalLimit = 2;
     @JsonProperty("seed") public Long seed = 42L;

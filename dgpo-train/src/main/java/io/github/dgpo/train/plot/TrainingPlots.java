@@ -24,20 +24,41 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The curves that show what a run did, drawn from {@code metrics.jsonl} into {@code
  * plots/}: chosen and rejected per-token log-probabilities on one chart (the DGPO paper's
- * Figures 1 and 2), reward margin, accuracy, loss and {@code d_w/d_l}; and a chart comparing
- * the chosen log-probabilities of several runs.
+ * Figures 1 and 2: bold on the fixed probe pairs and the held-out pairs, the same pairs at every
+ * point; the per-batch means, which move with each batch's pairs, as a light background),
+ * reward margin, accuracy, loss and {@code d_w/d_l}; and a chart comparing the chosen
+ * log-probabilities of several runs.
  */
 public final class TrainingPlots {
 
-    /** Charts written for a run: file name to the metrics drawn on it. */
-    public static final Map<String, List<String>> CHARTS = new LinkedHashMap<>();
+    /**
+     * One curve: a metric, its legend, and whether it is background (thin, light).
+     *
+     * @param metric the metrics.jsonl key
+     * @param label the legend
+     * @param background whether to draw it light
+     */
+    public record Curve(String metric, String label, boolean background) {
+        static Curve of(String metric) {
+            return new Curve(metric, metric, false);
+        }
+    }
+
+    /** Charts written for a run: file name to the curves drawn on it. */
+    public static final Map<String, List<Curve>> CHARTS = new LinkedHashMap<>();
 
     static {
-        CHARTS.put("logps.png", List.of("logps_avg/chosen", "logps_avg/rejected"));
-        CHARTS.put("margins.png", List.of("rewards/margins", "eval_rewards/margins"));
-        CHARTS.put("accuracy.png", List.of("rewards/accuracies", "eval_rewards/accuracies"));
-        CHARTS.put("loss.png", List.of("loss", "eval_loss"));
-        CHARTS.put("dw_dl.png", List.of("d_w/d_l"));
+        CHARTS.put("logps.png", List.of(
+                new Curve("probe/logps_avg/chosen", "chosen (training probe pairs)", false),
+                new Curve("probe/logps_avg/rejected", "rejected (training probe pairs)", false),
+                new Curve("eval_logps_avg/chosen", "chosen (held-out pairs)", false),
+                new Curve("eval_logps_avg/rejected", "rejected (held-out pairs)", false),
+                new Curve("logps_avg/chosen", "chosen (each logging window's batches)", true),
+                new Curve("logps_avg/rejected", "rejected (each logging window's batches)", true)));
+        CHARTS.put("margins.png", List.of(Curve.of("rewards/margins"), Curve.of("eval_rewards/margins"), Curve.of("probe/rewards/margins")));
+        CHARTS.put("accuracy.png", List.of(Curve.of("rewards/accuracies"), Curve.of("eval_rewards/accuracies")));
+        CHARTS.put("loss.png", List.of(Curve.of("loss"), Curve.of("eval_loss")));
+        CHARTS.put("dw_dl.png", List.of(Curve.of("d_w/d_l")));
     }
 
     private TrainingPlots() {}
@@ -57,19 +78,22 @@ public final class TrainingPlots {
         Path dir = runDir.resolve("plots");
         Files.createDirectories(dir);
         List<Path> out = new ArrayList<>();
-        for (Map.Entry<String, List<String>> chart : CHARTS.entrySet()) {
+        for (Map.Entry<String, List<Curve>> chart : CHARTS.entrySet()) {
             XYSeriesCollection data = new XYSeriesCollection();
-            for (String metric : chart.getValue()) {
-                XYSeries s = series(metric, lines, metric);
+            List<Boolean> background = new ArrayList<>();
+            for (Curve c : chart.getValue()) {
+                XYSeries s = series(c.label(), lines, c.metric());
                 if (s.getItemCount() > 0) {
                     data.addSeries(s);
+                    background.add(c.background());
                 }
             }
             if (data.getSeriesCount() == 0) {
                 continue;
             }
-            String title = chart.getKey().equals("logps.png") ? "Chosen and rejected log-probabilities (per token)" : String.join(", ", chart.getValue());
-            out.add(save(dir.resolve(chart.getKey()), chart(title, data)));
+            String title = chart.getKey().equals("logps.png") ? "Chosen and rejected log-probabilities (per token)"
+                    : String.join(", ", chart.getValue().stream().map(Curve::metric).toList());
+            out.add(save(dir.resolve(chart.getKey()), chart(title, data, background)));
         }
         return out;
     }
@@ -85,10 +109,13 @@ public final class TrainingPlots {
     public static Path compareChosen(Map<String, Path> runs, Path png) throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Map.Entry<String, Path> run : runs.entrySet()) {
-            data.addSeries(series(run.getKey() + " chosen", MetricsLog.read(run.getValue()), "logps_avg/chosen"));
-            data.addSeries(series(run.getKey() + " rejected", MetricsLog.read(run.getValue()), "logps_avg/rejected"));
+            List<JsonNode> lines = MetricsLog.read(run.getValue());
+            boolean probes = lines.stream().anyMatch(l -> l.has("probe/logps_avg/chosen"));
+            String prefix = probes ? "probe/" : "";
+            data.addSeries(series(run.getKey() + " chosen", lines, prefix + "logps_avg/chosen"));
+            data.addSeries(series(run.getKey() + " rejected", lines, prefix + "logps_avg/rejected"));
         }
-        return save(png, chart("Chosen and rejected log-probabilities (per token) by loss", data));
+        return save(png, chart("Chosen and rejected log-probabilities (per token) by loss", data, java.util.Collections.nCopies(data.getSeriesCount(), false)));
     }
 
     private static XYSeries series(String label, List<JsonNode> lines, String metric) {
@@ -102,7 +129,7 @@ public final class TrainingPlots {
         return s;
     }
 
-    private static JFreeChart chart(String title, XYSeriesCollection data) {
+    private static JFreeChart chart(String title, XYSeriesCollection data, List<Boolean> background) {
         JFreeChart chart = ChartFactory.createXYLineChart(title, "step", "value", data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
@@ -110,9 +137,18 @@ public final class TrainingPlots {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         Color[] colors = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(255, 127, 14)};
+        Color[] light = {new Color(31, 119, 180, 90), new Color(214, 39, 40, 90)};
+        int bold = 0;
+        int faint = 0;
         for (int i = 0; i < data.getSeriesCount(); i++) {
-            r.setSeriesPaint(i, colors[i % colors.length]);
-            r.setSeriesStroke(i, new BasicStroke(2f));
+            if (background.get(i)) {
+                r.setSeriesPaint(i, light[faint++ % light.length]);
+                r.setSeriesStroke(i, new BasicStroke(1f));
+                r.setSeriesShapesVisible(i, false);
+            } else {
+                r.setSeriesPaint(i, colors[bold++ % colors.length]);
+                r.setSeriesStroke(i, new BasicStroke(2.5f));
+            }
         }
         plot.setRenderer(r);
         ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.DoubleConsumer;
 
 /**
  * Writes {@code metrics.jsonl}: every {@code logging_steps} updates (and at the last) one line
@@ -17,7 +16,6 @@ final class MetricsFileListener implements TrainingListener, AutoCloseable {
 
     private final MetricsLog log;
     private final int loggingSteps;
-    private final DoubleConsumer chosenAverage;
     private final MetricsWindow window = new MetricsWindow();
     private int stepsPerEpoch = 1;
     private int totalSteps;
@@ -31,13 +29,11 @@ final class MetricsFileListener implements TrainingListener, AutoCloseable {
      *
      * @param runDir the run folder
      * @param loggingSteps updates per line
-     * @param chosenAverage receives each logged {@code logps_avg/chosen}
      * @throws IOException if the file cannot be opened
      */
-    MetricsFileListener(Path runDir, int loggingSteps, DoubleConsumer chosenAverage) throws IOException {
+    MetricsFileListener(Path runDir, int loggingSteps) throws IOException {
         this.log = new MetricsLog(runDir);
         this.loggingSteps = loggingSteps;
-        this.chosenAverage = chosenAverage;
     }
 
     @Override
@@ -67,10 +63,6 @@ final class MetricsFileListener implements TrainingListener, AutoCloseable {
         line.put("tokens_per_second", tokens / Math.max((System.nanoTime() - windowStart) / 1e9, 1e-9));
         line.put("peak_rss_mb", ProcessMemory.peakMb());
         line.put("skipped_steps", step.skippedSteps());
-        Double chosen = means.get("logps_avg/chosen");
-        if (chosen != null && Double.isFinite(chosen)) {
-            chosenAverage.accept(chosen);
-        }
         write(line);
         window.clear();
         gradNorms = 0;
@@ -80,10 +72,22 @@ final class MetricsFileListener implements TrainingListener, AutoCloseable {
     }
 
     @Override
-    public void onEvaluation(int step, Map<String, Double> metrics, String countKey, int count) {
+    public void onEvaluation(int step, Evaluation evaluation) {
         Map<String, Object> line = fields(step);
-        metrics.forEach((k, v) -> line.put("eval_" + k, v));
-        line.put("eval_" + countKey, count);
+        evaluation.metrics().forEach((k, v) -> line.put("eval_" + k, v));
+        line.put("eval_" + evaluation.countKey(), evaluation.count());
+        write(line);
+    }
+
+    /**
+     * Writes a line of other metrics after the step and epoch fields.
+     *
+     * @param step the step
+     * @param metrics the values
+     */
+    void writeLine(int step, Map<String, ?> metrics) {
+        Map<String, Object> line = fields(step);
+        line.putAll(metrics);
         write(line);
     }
 

@@ -1,7 +1,5 @@
 package io.github.dgpo.train.run;
 
-import java.util.Map;
-
 /**
  * What the training loop optimises: a loss over a run's training examples (pairs, or KTO's
  * unpaired examples), one micro-batch at a time, and the same loss's metrics on the evaluation
@@ -34,13 +32,4 @@ interface Objective {
      * @return means over the examples and their count
      */
     Evaluation evaluate();
-
-    /**
-     * Metrics of a set of examples.
-     *
-     * @param metrics means over the examples
-     * @param countKey {@code pairs} or {@code examples}
-     * @param count how many
-     */
-    record Evaluation(Map<String, Double> metrics, String countKey, int count) {}
 }

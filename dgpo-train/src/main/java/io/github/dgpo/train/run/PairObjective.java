@@ -94,30 +94,49 @@ final class PairObjective implements Objective {
 
     @Override
     public Evaluation evaluate() {
-        return evaluate(eval, train.size());
+        int[] keys = new int[eval.size()];
+        java.util.Arrays.setAll(keys, i -> train.size() + i);
+        return evaluate(eval, keys);
     }
 
     /**
-     * The loss's metrics on pairs, without gradient.
+     * The loss's metrics and per-pair values on pairs, without gradient.
      *
      * @param pairs the pairs
-     * @param firstKey the key of the first pair (for a precomputed reference)
-     * @return means over the pairs
+     * @param keys their keys (for a precomputed reference)
+     * @return means over the pairs and the per-pair values
      */
-    Evaluation evaluate(List<TokenizedPair> pairs, int firstKey) {
+    Evaluation evaluate(List<TokenizedPair> pairs, int[] keys) {
         MetricsWindow window = new MetricsWindow();
+        int n = pairs.size();
+        double[][] values = new double[5][n];
         try (NoGradient off = NoGradient.enter()) {
-            for (int start = 0; start < pairs.size(); start += evalBatch) {
-                List<TokenizedPair> part = pairs.subList(start, Math.min(pairs.size(), start + evalBatch));
-                int[] keys = new int[part.size()];
-                for (int i = 0; i < keys.length; i++) {
-                    keys[i] = firstKey + start + i;
-                }
+            for (int start = 0; start < n; start += evalBatch) {
+                int end = Math.min(n, start + evalBatch);
+                List<TokenizedPair> part = pairs.subList(start, end);
                 try (NDManager m = root.newSubManager()) {
-                    window.add(loss.compute(scorer.pairs(part, keys, loss.inputs(), m).logps(m)).metrics(), part.size());
+                    ScoredPairs scored = scorer.pairs(part, java.util.Arrays.copyOfRange(keys, start, end), loss.inputs(), m);
+                    LossOutput out = loss.compute(scored.logps(m));
+                    window.add(out.metrics(), part.size());
+                    float[] sums = scored.sums();
+                    float[] counts = scored.counts();
+                    double[] margins = out.margins().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                    int b = part.size();
+                    for (int i = 0; i < b; i++) {
+                        values[0][start + i] = sums[i] / counts[i];
+                        values[1][start + i] = sums[b + i] / counts[b + i];
+                        values[2][start + i] = sums[i];
+                        values[3][start + i] = sums[b + i];
+                        values[4][start + i] = margins[i];
+                    }
                 }
             }
         }
-        return new Evaluation(window.means(), "pairs", pairs.size());
+        return new Evaluation(window.means(), "pairs", n, new Evaluation.PairValues(values[0], values[1], values[2], values[3], values[4]));
+    }
+
+    /** @return the training pairs */
+    List<TokenizedPair> trainPairs() {
+        return train;
     }
 }

@@ -98,6 +98,25 @@ final class RunFolder {
         JSON.writeValue(dir.resolve("run_info.json").toFile(), info);
     }
 
+    /**
+     * Adds the end-of-run finding to {@code run_info.json}.
+     *
+     * @param finding the paired changes
+     * @throws IOException if the file cannot be rewritten
+     */
+    void writeFinding(java.util.List<PairChange> finding) throws IOException {
+        Path file = dir.resolve("run_info.json");
+        ObjectNode info = Files.exists(file) ? (ObjectNode) JSON.readTree(file.toFile()) : JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode out = info.putArray("finding");
+        for (PairChange c : finding) {
+            out.addObject().put("what", c.what()).put("verdict", c.verdict()).put("pairs", c.pairs()).put("before", c.before()).put("after", c.after())
+                    .put("mean_change", c.meanChange()).put("ci95_low", c.low()).put("ci95_high", c.high());
+        }
+        Path tmp = dir.resolve("run_info.json.tmp");
+        JSON.writeValue(tmp.toFile(), info);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private static String gitCommit() {
         try {
             Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();

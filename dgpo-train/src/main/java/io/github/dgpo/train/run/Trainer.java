@@ -53,10 +53,23 @@ public final class Trainer {
      * @param outputDir the run folder
      * @param steps updates done
      * @param skippedSteps updates skipped for non-finite values
-     * @param firstChosenLogpAvg {@code logps_avg/chosen} of the first logged step
-     * @param lastChosenLogpAvg {@code logps_avg/chosen} of the last logged step
+     * @param finding the paired changes from step 0 to the end of the chosen and rejected
+     *     per-token log-probabilities on the training probe pairs and the held-out pairs (empty
+     *     without probes)
      */
-    public record Result(Path outputDir, int steps, int skippedSteps, double firstChosenLogpAvg, double lastChosenLogpAvg) {}
+    public record Result(Path outputDir, int steps, int skippedSteps, List<PairChange> finding) {
+
+        /**
+         * The change of the chosen per-token log-probability on the held-out pairs, else on the
+         * training probe pairs.
+         *
+         * @return the change, if probes ran
+         */
+        public java.util.Optional<PairChange> chosenChange() {
+            return finding.stream().filter(c -> c.what().contains("chosen") && c.what().contains("held-out")).findFirst()
+                    .or(() -> finding.stream().filter(c -> c.what().contains("chosen")).findFirst());
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
@@ -150,12 +163,14 @@ public final class Trainer {
                     MetricsLog.truncateAfter(folder.dir(), state.globalStep);
                     LOG.info("resuming from {} at step {}", ckpt, state.globalStep);
                 }
-                Finding finding = new Finding();
                 TrainerState runState = state;
                 List<TrainingListener> listeners = new ArrayList<>();
-                try (MetricsFileListener metrics = new MetricsFileListener(folder.dir(), c.loggingSteps, finding::observe)) {
+                ProbeListener probes;
+                try (MetricsFileListener metrics = new MetricsFileListener(folder.dir(), c.loggingSteps)) {
                     listeners.add(metrics);
                     listeners.add(new ProgressBar(console, c.progressBar && console != null));
+                    probes = probes(objective, state, metrics);
+                    listeners.add(probes);
                     listeners.add(new CheckpointListener(c.saveSteps,
                             () -> Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit)));
                     listeners.addAll(extraListeners);
@@ -164,12 +179,13 @@ public final class Trainer {
                             .lastCheckpoint(() -> lastCheckpoint(folder.dir()));
                     loop.run();
                 }
+                folder.writeFinding(probes.finding());
                 policy.setTrainable(false);
                 policy.save(folder.dir(), c.saveDtype.equals("bfloat16") ? DType.BF16 : DType.F32, 5L << 30, tokenizerDir);
                 if (c.plots) {
                     TrainingPlots.write(folder.dir());
                 }
-                return finding.result(folder.dir(), state);
+                return new Result(folder.dir(), state.globalStep, state.skippedSteps, probes.finding());
             }
         }
     }
@@ -212,24 +228,21 @@ public final class Trainer {
         }
     }
 
-    /** The end-of-run finding: the first and last logged chosen per-token log-probability. */
-    private static final class Finding {
-        private double first = Double.NaN;
-        private double last = Double.NaN;
-
-        void observe(double chosen) {
-            if (Double.isNaN(first)) {
-                first = chosen;
-            }
-            last = chosen;
+    /** Training probe pairs: a seeded sample of {@code probe_pairs} training pairs (none for unpaired data). */
+    private ProbeListener probes(Objective objective, TrainerState state, MetricsFileListener metrics) {
+        if (!(objective instanceof PairObjective pairs) || c.probePairs == 0) {
+            return new ProbeListener(() -> null, 0, c.evalSteps, c.displacementThreshold, state, metrics, c.seed);
         }
-
-        Result result(Path runDir, TrainerState state) {
-            if (!Double.isNaN(first)) {
-                LOG.info("finding: the chosen per-token log-probability {} from {} to {} over the run (logps_avg/chosen)", last > first ? "rose" : "fell",
-                        String.format("%.4f", first), String.format("%.4f", last));
-            }
-            return new Result(runDir, state.globalStep, state.skippedSteps, first, last);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < pairs.trainSize(); i++) {
+            order.add(i);
         }
+        java.util.Collections.shuffle(order, new java.util.Random(c.seed ^ 0x5eed));
+        int[] keys = order.subList(0, Math.min(c.probePairs, order.size())).stream().mapToInt(Integer::intValue).sorted().toArray();
+        List<TokenizedPair> sample = new ArrayList<>();
+        for (int k : keys) {
+            sample.add(pairs.trainPairs().get(k));
+        }
+        return new ProbeListener(() -> pairs.evaluate(sample, keys), keys.length, c.evalSteps, c.displacementThreshold, state, metrics, c.seed);
     }
 }

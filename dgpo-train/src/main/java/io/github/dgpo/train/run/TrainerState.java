@@ -26,4 +26,10 @@ public final class TrainerState {
     @JsonProperty("seed") public long seed;
     /** Total updates planned. */
     @JsonProperty("total_steps") public int totalSteps;
+    /**
+     * Per-pair values of the probe sets at step 0 ({@code probe} and {@code eval}, each with
+     * {@code chosen}, {@code rejected} and {@code margins}), so the end-of-run finding compares
+     * with the run's start even after a resume.
+     */
+    @JsonProperty("probe_baseline") public java.util.Map<String, java.util.Map<String, double[]>> probeBaseline = new java.util.LinkedHashMap<>();
 }

@@ -1,7 +1,5 @@
 package io.github.dgpo.train.run;
 
-import java.util.Map;
-
 /**
  * Follows a training run (DJL's {@code TrainingListener} idiom): run files, progress, plots and
  * probes attach here instead of living in the loop. Every method has an empty default.
@@ -23,14 +21,13 @@ public interface TrainingListener {
     default void onStepEnd(StepRecord step) {}
 
     /**
-     * After an evaluation of the held-out examples.
+     * After an evaluation of the held-out examples (at step 0 of a fresh run, every {@code
+     * eval_steps} and after the last step).
      *
-     * @param step the step it followed
-     * @param metrics means over the evaluation examples (unprefixed names)
-     * @param countKey {@code pairs} or {@code examples}
-     * @param count how many were evaluated
+     * @param step the step it followed (0: before training)
+     * @param evaluation what it measured
      */
-    default void onEvaluation(int step, Map<String, Double> metrics, String countKey, int count) {}
+    default void onEvaluation(int step, Evaluation evaluation) {}
 
     /**
      * After a step's logging and evaluation: the moment to persist it.

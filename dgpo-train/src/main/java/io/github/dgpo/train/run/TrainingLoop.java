@@ -93,6 +93,9 @@ final class TrainingLoop {
     void run() {
         TrainingListener.RunContext context = new TrainingListener.RunContext(totalSteps, state.globalStep, stepsPerEpoch);
         listeners.forEach(l -> l.onTrainingBegin(context));
+        if (state.globalStep == 0 && objective.hasEvaluation()) {
+            evaluate();
+        }
         List<int[]> epochBatches = sampler.epoch(state.epoch);
         boolean evaluatedLast = false;
         while (state.globalStep < totalSteps) {
@@ -119,8 +122,8 @@ final class TrainingLoop {
     }
 
     private void evaluate() {
-        Objective.Evaluation e = objective.evaluate();
-        listeners.forEach(l -> l.onEvaluation(state.globalStep, e.metrics(), e.countKey(), e.count()));
+        Evaluation e = objective.evaluate();
+        listeners.forEach(l -> l.onEvaluation(state.globalStep, e));
     }
 
     /** One optimizer update over the micro-batches. */

@@ -76,6 +76,6 @@ final class UnpairedObjective implements Objective {
                 }
             }
         }
-        return new Evaluation(window.means(), "examples", eval.size());
+        return new Evaluation(window.means(), "examples", eval.size(), null);
     }
 }

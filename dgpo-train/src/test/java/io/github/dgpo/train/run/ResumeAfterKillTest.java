@@ -61,6 +61,19 @@ class ResumeAfterKillTest {
         List<com.fasterxml.jackson.databind.JsonNode> evalA = MetricsLog.read(reference).stream().filter(l -> l.has("eval_loss")).toList();
         List<com.fasterxml.jackson.databind.JsonNode> evalB = MetricsLog.read(run).stream().filter(l -> l.has("eval_loss")).toList();
         TrainTestSupport.assertSameLines(evalA, evalB, 1e-6);
+        List<com.fasterxml.jackson.databind.JsonNode> probeA = MetricsLog.read(reference).stream().filter(l -> l.has("probe/pairs")).toList();
+        List<com.fasterxml.jackson.databind.JsonNode> probeB = MetricsLog.read(run).stream().filter(l -> l.has("probe/pairs")).toList();
+        assertEquals(List.of(0, 10, 20, 30, 40), probeA.stream().map(l -> l.get("step").asInt()).toList(), "probe lines at step 0 and every eval_steps");
+        TrainTestSupport.assertSameLines(probeA, probeB, 1e-6);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode findingA = json.readTree(reference.resolve("run_info.json").toFile()).get("finding");
+        com.fasterxml.jackson.databind.JsonNode findingB = json.readTree(run.resolve("run_info.json").toFile()).get("finding");
+        assertEquals(4, findingA.size(), "chosen and rejected, on the training probe pairs and the held-out pairs");
+        List<com.fasterxml.jackson.databind.JsonNode> a = new java.util.ArrayList<>();
+        List<com.fasterxml.jackson.databind.JsonNode> b = new java.util.ArrayList<>();
+        findingA.forEach(a::add);
+        findingB.forEach(b::add);
+        TrainTestSupport.assertSameLines(a, b, 1e-6);
         TrainerTest.assertSameWeights(weights(reference), weights(run), 1e-6);
         assertEquals(List.of("checkpoint-30", "checkpoint-40"), Checkpoints.list(run).stream().map(p -> p.getFileName().toString()).toList(), "save_total_limit keeps the newest two");
     }

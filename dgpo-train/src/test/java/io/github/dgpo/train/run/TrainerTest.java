@@ -92,6 +92,20 @@ class TrainerTest {
         assertTrue(Files.exists(run.resolve("run_config.yaml")) && Files.exists(run.resolve("run_info.json")));
         assertTrue(Files.exists(run.resolve("checkpoint-32/trainer_state.json")));
 
+        List<JsonNode> probes = MetricsLog.read(run).stream().filter(l -> l.has("probe/pairs")).toList();
+        assertEquals(List.of(0, 16, 32), probes.stream().map(l -> l.get("step").asInt()).toList(), "probe pairs scored at step 0 and every eval_steps");
+        assertEquals(18, probes.get(0).get("probe/pairs").asInt(), "probe_pairs 64 capped at the 18 training pairs");
+        List<JsonNode> evals = MetricsLog.read(run).stream().filter(l -> l.has("eval_loss")).toList();
+        assertEquals(List.of(0, 16, 32), evals.stream().map(l -> l.get("step").asInt()).toList(), "held-out pairs evaluated at step 0 too");
+        assertEquals(4, r.finding().size());
+        PairChange chosen = r.chosenChange().orElseThrow();
+        assertTrue(chosen.what().contains("held-out"), chosen.what());
+        assertEquals(evals.get(0).get("eval_logps_avg/chosen").asDouble(), chosen.before(), 1e-9, "the finding starts from step 0's evaluation");
+        assertEquals(evals.get(2).get("eval_logps_avg/chosen").asDouble(), chosen.after(), 1e-9);
+        assertEquals(chosen.after() - chosen.before(), chosen.meanChange(), 1e-9, "mean of paired changes = change of means");
+        assertTrue(chosen.low() <= chosen.meanChange() && chosen.meanChange() <= chosen.high());
+        JsonNode finding = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("run_info.json").toFile()).get("finding");
+        assertEquals(chosen.verdict(), finding.get(2).get("verdict").asText());
         JsonNode lastEval = MetricsLog.read(run).stream().filter(l -> l.has("eval_loss")).reduce((x, y) -> y).orElseThrow();
         assertEquals(32, lastEval.get("step").asInt());
         Evaluator.Result reloaded;
