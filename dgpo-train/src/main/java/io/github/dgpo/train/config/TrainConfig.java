@@ -87,6 +87,8 @@ public final class TrainConfig {
     @JsonProperty("eval_steps") public Integer evalSteps = 0;
     @JsonProperty("probe_pairs") public Integer probePairs = 64;
     @JsonProperty("displacement_threshold") public Double displacementThreshold = 0.05;
+    @JsonProperty("entanglement_steps") public Integer entanglementSteps = 0;
+    @JsonProperty("entanglement_pairs") public Integer entanglementPairs = 4;
     @JsonProperty("save_steps") public Integer saveSteps = 0;
     @JsonProperty("save_total_limit") public Integer saveTotalLimit = 2;
     @JsonProperty("seed") public Long seed = 42L;

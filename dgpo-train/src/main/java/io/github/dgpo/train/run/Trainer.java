@@ -171,6 +171,9 @@ public final class Trainer {
                     listeners.add(new ProgressBar(console, c.progressBar && console != null));
                     probes = probes(objective, state, metrics);
                     listeners.add(probes);
+                    if (c.entanglementSteps > 0 && objective instanceof PairObjective pairs) {
+                        listeners.add(entanglement(pairs, new GradientProbe(scorer, loss, params), params, metrics, root));
+                    }
                     listeners.add(new CheckpointListener(c.saveSteps,
                             () -> Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit)));
                     listeners.addAll(extraListeners);
@@ -233,16 +236,32 @@ public final class Trainer {
         if (!(objective instanceof PairObjective pairs) || c.probePairs == 0) {
             return new ProbeListener(() -> null, 0, c.evalSteps, c.displacementThreshold, state, metrics, c.seed);
         }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < pairs.trainSize(); i++) {
-            order.add(i);
-        }
-        java.util.Collections.shuffle(order, new java.util.Random(c.seed ^ 0x5eed));
-        int[] keys = order.subList(0, Math.min(c.probePairs, order.size())).stream().mapToInt(Integer::intValue).sorted().toArray();
+        int[] keys = probeKeys(pairs.trainSize(), c.probePairs);
         List<TokenizedPair> sample = new ArrayList<>();
         for (int k : keys) {
             sample.add(pairs.trainPairs().get(k));
         }
         return new ProbeListener(() -> pairs.evaluate(sample, keys), keys.length, c.evalSteps, c.displacementThreshold, state, metrics, c.seed);
+    }
+
+    /** The entanglement probe on the first {@code entanglement_pairs} of the probe sample. */
+    private EntanglementListener entanglement(PairObjective pairs, GradientProbe probe, Map<String, NDArray> params, MetricsFileListener metrics, NDManager root) {
+        int[] keys = probeKeys(pairs.trainSize(), Math.max(c.probePairs, c.entanglementPairs));
+        keys = java.util.Arrays.copyOf(keys, Math.min(keys.length, c.entanglementPairs));
+        List<TokenizedPair> sample = new ArrayList<>();
+        for (int k : keys) {
+            sample.add(pairs.trainPairs().get(k));
+        }
+        return new EntanglementListener(probe, sample, keys, c.entanglementSteps, params, metrics, root);
+    }
+
+    /** A seeded sample of training pair indices, sorted. */
+    private int[] probeKeys(int trainSize, int count) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < trainSize; i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(c.seed ^ 0x5eed));
+        return order.subList(0, Math.min(count, order.size())).stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 }

@@ -96,6 +96,18 @@ public final class ScoredPairs {
     }
 
     /**
+     * Takes a given gradient of the loss with respect to the policy sums into the policy (to
+     * differentiate one sequence's log-probability alone, for instance).
+     *
+     * @param collector the open gradient collector
+     * @param gradSums {@code ∂/∂S} per sequence, chosen then rejected ({@code 2B})
+     * @param m where to create the array
+     */
+    public void backward(GradientCollector collector, float[] gradSums, NDManager m) {
+        policy.backward(collector, m.create(gradSums));
+    }
+
+    /**
      * Some pairs' log-probabilities from the batch's per-sequence arrays (chosen {@code p},
      * rejected {@code B + p}).
      *
