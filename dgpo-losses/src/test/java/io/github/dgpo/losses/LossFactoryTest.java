@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 class LossFactoryTest {
 
     @Test
-    void allNineNamesCreateLossesWithTheirNames() {
-        assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo", "sft"), List.copyOf(PreferenceLosses.names()));
+    void allNamesCreateLossesWithTheirNames() {
+        assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo", "sft", "hinge", "robust", "exo-pair",
+                "nca-pair", "bco-pair", "sppo-hard", "apo-zero", "apo-down", "discopop", "sigmoid-norm", "aot", "aot-unpaired"),
+                List.copyOf(PreferenceLosses.names()));
         for (String name : PreferenceLosses.names()) {
             assertEquals(name, PreferenceLosses.create(name).name());
         }
@@ -23,8 +25,9 @@ class LossFactoryTest {
     @Test
     void defaultsAreTheDgpoPapersTable6() {
         assertEquals(Map.of("beta", 2.5, "reduction", "average", "detach_weight", false), PreferenceLosses.create("dgpo").hyperparameters());
-        assertEquals(Map.of("beta", 0.01, "label_smoothing", 0.0, "reference_free", false), PreferenceLosses.create("dpo").hyperparameters());
-        assertEquals(Map.of("tau", 0.5), PreferenceLosses.create("ipo").hyperparameters());
+        assertEquals(Map.of("beta", 0.01, "label_smoothing", 0.0, "reference_free", false, "f_divergence_type", "reverse_kl"),
+                PreferenceLosses.create("dpo").hyperparameters());
+        assertEquals(Map.of("tau", 0.5, "f_divergence_type", "reverse_kl"), PreferenceLosses.create("ipo").hyperparameters());
         assertEquals(Map.of("beta", 0.01, "alpha", 1.0), PreferenceLosses.create("cpo").hyperparameters());
         assertEquals(0.01, PreferenceLosses.create("kto").hyperparameters().get("beta"));
         assertEquals(Map.of("lambda", 1.0), PreferenceLosses.create("rrhf").hyperparameters());
@@ -56,15 +59,16 @@ class LossFactoryTest {
     @Test
     void unknownLossListsValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("dop"));
-        assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo, sft", e.getMessage());
+        assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo, sft, hinge, robust, exo-pair,"
+                + " nca-pair, bco-pair, sppo-hard, apo-zero, apo-down, discopop, sigmoid-norm, aot, aot-unpaired", e.getMessage());
     }
 
     @Test
     void unknownHyperparameterListsValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("dpo", Map.of("betta", 1)));
-        assertEquals("unknown hyperparameter betta for loss 'dpo'; valid: beta, label_smoothing, reference_free", e.getMessage());
+        assertEquals("unknown hyperparameter betta for loss 'dpo'; valid: beta, label_smoothing, reference_free, f_divergence_type", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("ipo", Map.of("reduction", "sum")));
-        assertEquals("unknown hyperparameter reduction for loss 'ipo'; valid: tau", e.getMessage());
+        assertEquals("unknown hyperparameter reduction for loss 'ipo'; valid: tau, f_divergence_type", e.getMessage());
     }
 
     @Test
