@@ -36,6 +36,54 @@ class LossFactoryTest {
         assertEquals(Map.of("beta", 2.5, "gamma", 1.0), PreferenceLosses.create("simpo").hyperparameters());
     }
 
+    /** TRL's default β (0.1) unless the loss's authors use another; see docs/losses.md. */
+    @Test
+    void defaultsOfTrlsLossTypes() {
+        Map<String, Object> fdiv = Map.of("f_divergence_type", "reverse_kl");
+        assertEquals(with(Map.of("beta", 0.1), fdiv), PreferenceLosses.create("hinge").hyperparameters());
+        assertEquals(with(Map.of("beta", 0.1, "label_smoothing", 0.1), fdiv), PreferenceLosses.create("robust").hyperparameters());
+        assertEquals(with(Map.of("beta", 0.1, "label_smoothing", 1e-3), fdiv), PreferenceLosses.create("exo-pair").hyperparameters());
+        assertEquals(Map.of("beta", 0.1), PreferenceLosses.create("nca-pair").hyperparameters());
+        assertEquals(Map.of("beta", 0.1, "bco_running_mean", false), PreferenceLosses.create("bco-pair").hyperparameters());
+        assertEquals(Map.of("beta", 0.001), PreferenceLosses.create("sppo-hard").hyperparameters());
+        assertEquals(Map.of("beta", 0.1), PreferenceLosses.create("apo-zero").hyperparameters());
+        assertEquals(Map.of("beta", 0.1), PreferenceLosses.create("apo-down").hyperparameters());
+        assertEquals(with(Map.of("beta", 0.05, "discopop_tau", 0.05), fdiv), PreferenceLosses.create("discopop").hyperparameters());
+        assertEquals(with(Map.of("beta", 5.0), fdiv), PreferenceLosses.create("sigmoid-norm").hyperparameters());
+        assertEquals(Map.of("beta", 0.1, "label_smoothing", 0.0), PreferenceLosses.create("aot").hyperparameters());
+        assertEquals(Map.of("beta", 0.1, "label_smoothing", 0.0), PreferenceLosses.create("aot-unpaired").hyperparameters());
+        assertEquals(0.5, PreferenceLosses.create("dpo", Map.of("f_divergence_type", "alpha_divergence")).hyperparameters().get("f_alpha_divergence_coef"));
+        for (String name : List.of("hinge", "robust", "exo-pair", "nca-pair", "bco-pair", "sppo-hard", "apo-zero", "apo-down", "discopop",
+                "sigmoid-norm", "aot", "aot-unpaired")) {
+            assertTrue(PreferenceLosses.create(name).requiresReference(), name);
+        }
+        assertEquals(Reduction.AVERAGE, PreferenceLosses.create("sigmoid-norm").reduction());
+        assertTrue(PreferenceLosses.create("aot").batchDependent());
+        assertFalse(PreferenceLosses.create("discopop").batchDependent());
+    }
+
+    private static Map<String, Object> with(Map<String, ?> a, Map<String, ?> b) {
+        Map<String, Object> out = new java.util.HashMap<>(a);
+        out.putAll(b);
+        return out;
+    }
+
+    @Test
+    void fDivergenceErrors() {
+        assertMessage("loss 'dpo': f_divergence_type must be one of reverse_kl, forward_kl, js_divergence, alpha_divergence, got 'kl'", "dpo",
+                Map.of("f_divergence_type", "kl"));
+        assertMessage("loss 'dpo': f_alpha_divergence_coef is used only with f_divergence_type = alpha_divergence, not reverse_kl", "dpo",
+                Map.of("f_alpha_divergence_coef", 0.3));
+        assertMessage("loss 'dpo': f_divergence_type js_divergence needs a reference; it cannot be used with reference_free", "dpo",
+                Map.of("f_divergence_type", "js_divergence", "reference_free", true));
+        assertMessage("unknown hyperparameter f_divergence_type for loss 'nca-pair'; valid: beta", "nca-pair", Map.of("f_divergence_type", "forward_kl"));
+        assertMessage("unknown hyperparameter f_divergence_type for loss 'aot'; valid: beta, label_smoothing", "aot",
+                Map.of("f_divergence_type", "forward_kl"));
+        assertMessage("loss 'exo-pair': label_smoothing must be in (0, 1), got 0.0", "exo-pair", Map.of("label_smoothing", 0));
+        assertMessage("loss 'robust': label_smoothing must be in [0, 0.5), got 0.5", "robust", Map.of("label_smoothing", 0.5));
+        assertMessage("loss 'discopop': discopop_tau must be > 0, got 0.0", "discopop", Map.of("discopop_tau", 0));
+    }
+
     @Test
     void reductionsAndReferenceNeeds() {
         assertEquals(Reduction.AVERAGE, PreferenceLosses.create("dgpo").reduction());
