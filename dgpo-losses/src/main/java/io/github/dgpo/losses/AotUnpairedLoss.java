@@ -3,8 +3,8 @@ package io.github.dgpo.losses;
 import ai.djl.ndarray.NDArray;
 
 /**
- * AOT for unpaired preferences (Melnyk et al., 2024; TRL's {@code aot_unpaired}, the variant TRL's
- * documentation recommends for unpaired data): the chosen log-ratios {@code u = a - a_ref} should
+ * AOT for unpaired preferences (Melnyk et al., 2024; TRL 1.13's {@code aot_unpaired}, the same code
+ * older TRL called {@code aot_pair} and documented as the AOT loss for unpaired datasets): the chosen log-ratios {@code u = a - a_ref} should
  * dominate the rejected ones {@code v = b - b_ref} in distribution, each sorted on its own, so a
  * chosen completion is compared with the rejected one of the same rank, not with its own pair's.
  * See {@link OptimalTransportLoss} for the sorted form.

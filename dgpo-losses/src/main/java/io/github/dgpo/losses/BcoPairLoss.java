@@ -21,15 +21,16 @@ import java.util.Optional;
  *
  * {@code a}, {@code b}: policy sums; {@code a_ref}, {@code b_ref}: reference sums; δ: the reward
  * shift. By default δ = 0, exactly TRL 1.13's {@code bco_pair}. With {@code bco_running_mean =
- * true}, δ is the BCO paper's shift as TRL computed it before 1.0 (and its BCO trainer still
- * does): the running mean over batches of each batch's mean reward {@code mean(u_w ∪ u_l)}, updated
- * with the current batch before use and treated as a constant (no gradient flows through it).
- * That δ is {@link #state() state} carried across batches, and the loss is then {@link
- * #batchDependent() batch-dependent}; metric {@code bco/reward_shift} reports it.
+ * true}, δ is the BCO paper's shift as earlier TRL versions computed it for {@code bco_pair}: the
+ * running mean over batches of each batch's mean reward {@code mean(u_w ∪ u_l)} (every batch counts
+ * once), updated with the current batch before use and treated as a constant (no gradient flows
+ * through it). TRL's experimental BCO trainer keeps a similar mean but counts every reward. That δ
+ * is {@link #state() state} carried across batches, and the loss is then {@link #batchDependent()
+ * batch-dependent}; metric {@code bco/reward_shift} reports it.
  *
- * <p>Defaults: {@code beta = 0.1} (TRL's), {@code bco_running_mean = false}. Differs from TRL
- * before 1.0 (with the running mean on): the mean is kept in double precision (TRL: float32
- * updates) and is not gathered across devices.
+ * <p>Defaults: {@code beta = 0.1} (TRL's), {@code bco_running_mean = false}. Differs from earlier
+ * TRL (with the running mean on): the mean is kept in double precision (TRL: float32 updates) and
+ * is not gathered across devices.
  */
 public final class BcoPairLoss extends RewardTermsLoss {
 
