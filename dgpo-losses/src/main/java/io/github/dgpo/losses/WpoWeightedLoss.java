@@ -29,8 +29,10 @@ import java.util.function.DoubleBinaryOperator;
  * multiplied. Metric {@code wpo/weight}: the mean weight (TRL logs none).
  *
  * <p>Created by {@link PreferenceLosses#create} when {@code use_weighting} is true; wraps a single
- * loss or a whole {@link LossMixture} (each term is weighted, as in TRL). Refused for losses that
- * sort within the batch ({@code aot}, {@code aot-unpaired}), as in TRL. Has no unpaired form.
+ * loss or a whole {@link LossMixture} (each term is weighted, as in TRL; TRL 1.13 raises for its
+ * {@code sft} term on batches of more than one pair, an in-place multiply of an expanded tensor,
+ * where dgpo weights it per pair like the others). Refused for losses that sort within the batch
+ * ({@code aot}, {@code aot-unpaired}), as in TRL. Has no unpaired form.
  */
 public final class WpoWeightedLoss implements PreferenceLoss {
 
