@@ -1,8 +1,7 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.core.Scalars.times;
-import static io.github.dgpo.losses.StableMath.logSigmoid;
-import static io.github.dgpo.losses.StableMath.sigmoid;
+import static io.github.dgpo.losses.StableMath.smoothedLogistic;
+import static io.github.dgpo.losses.StableMath.smoothedLogisticSlope;
 
 import ai.djl.ndarray.NDArray;
 
@@ -18,32 +17,45 @@ import ai.djl.ndarray.NDArray;
  *
  * {@code a}, {@code b}: policy sums of the chosen and rejected completions; {@code a_ref},
  * {@code b_ref}: the same under the frozen reference (0 with {@code reference_free}); ε: label
- * smoothing (conservative DPO).
+ * smoothing (conservative DPO). With {@code f_divergence_type} other than {@code reverse_kl}
+ * (f-DPO, see {@link FDivergence}) the log-ratios {@code r = a - a_ref} are replaced by their
+ * scores {@code g(r)}: {@code z = β(g(r_w) - g(r_l))}, {@code d_w = β((1-ε)s - ε(1-s))·g'(r_w)},
+ * {@code d_l = β((1-ε)s - ε(1-s))·g'(r_l)}.
  *
  * <p>Defaults: {@code beta = 0.01} (DGPO paper Table 6), {@code label_smoothing = 0}, {@code
- * reference_free = false}. Differs from TRL: TRL's default β is 0.1, and TRL 1.13 has neither
- * label smoothing in {@code sigmoid} nor a {@code reference_free} flag.
+ * reference_free = false}, {@code f_divergence_type = reverse_kl} ({@code
+ * f_alpha_divergence_coef = 0.5} with {@code alpha_divergence}). TRL's {@code sigmoid} loss type.
+ * Differs from TRL: TRL's default β is 0.1, and TRL 1.13 has neither label smoothing in {@code
+ * sigmoid} nor a {@code reference_free} flag. An f-divergence other than reverse KL needs a
+ * reference (the scores of {@code e^r} are meaningless without one) and is refused with {@code
+ * reference_free}.
  */
-public final class DpoLoss extends MarginLoss {
+public final class DpoLoss extends ScoreDifferenceLoss {
 
-    private final double beta;
     private final double epsilon;
     private final boolean referenceFree;
 
     /**
      * Creates DPO.
      *
-     * @param hp {@code beta}, {@code label_smoothing}, {@code reference_free}
+     * @param hp {@code beta}, {@code label_smoothing}, {@code reference_free}, {@code
+     *     f_divergence_type}, {@code f_alpha_divergence_coef}
      */
     public DpoLoss(Hyperparameters hp) {
-        this(hp.positive("beta", 0.01), hp.halfOpenFraction("label_smoothing", 0), hp.flag("reference_free", false), hp);
+        this(hp.positive("beta", 0.01), hp.halfOpenFraction("label_smoothing", 0), hp.flag("reference_free", false), FDivergence.read(hp), hp);
     }
 
-    private DpoLoss(double beta, double epsilon, boolean referenceFree, Hyperparameters hp) {
-        super("dpo", Reduction.SUM, hp);
-        this.beta = beta;
+    private DpoLoss(double beta, double epsilon, boolean referenceFree, FDivergence divergence, Hyperparameters hp) {
+        super("dpo", Reduction.SUM, beta, withReference(divergence, referenceFree), hp);
         this.epsilon = epsilon;
         this.referenceFree = referenceFree;
+    }
+
+    private static FDivergence withReference(FDivergence divergence, boolean referenceFree) {
+        if (referenceFree && !divergence.isReverseKl()) {
+            throw new IllegalArgumentException("f_divergence_type " + divergence + " needs a reference; it cannot be used with reference_free");
+        }
+        return divergence;
     }
 
     @Override
@@ -52,28 +64,12 @@ public final class DpoLoss extends MarginLoss {
     }
 
     @Override
-    protected NDArray margin(Pair p) {
-        return times(p.a().sub(p.aRef()).sub(p.b().sub(p.bRef())), beta);
+    protected NDArray term(NDArray z) {
+        return smoothedLogistic(z, epsilon);
     }
 
     @Override
-    protected NDArray marginTerm(NDArray z, Pair p) {
-        return times(logSigmoid(z), -(1 - epsilon)).sub(times(logSigmoid(z.neg()), epsilon));
-    }
-
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        NDArray s = sigmoid(z.neg());
-        return times(times(s, 1 - epsilon).sub(times(s.neg().add(1), epsilon)), beta);
-    }
-
-    @Override
-    protected NDArray marginDl(NDArray z, Pair p) {
-        return marginDw(z, p);
-    }
-
-    @Override
-    protected double rewardScale() {
-        return beta;
+    protected NDArray slope(NDArray z) {
+        return smoothedLogisticSlope(z, epsilon);
     }
 }

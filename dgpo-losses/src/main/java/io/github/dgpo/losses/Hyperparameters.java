@@ -2,6 +2,7 @@ package io.github.dgpo.losses;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -76,6 +77,21 @@ public final class Hyperparameters {
     }
 
     /**
+     * A number in the open interval {@code (0, 1)} (EXO's label smoothing ε).
+     *
+     * @param name config name
+     * @param defaultValue value when absent
+     * @return the value
+     */
+    public double openFraction(String name, double defaultValue) {
+        double v = number(name, defaultValue);
+        if (!(v > 0 && v < 1)) {
+            throw new IllegalArgumentException(name + " must be in (0, 1), got " + v);
+        }
+        return v;
+    }
+
+    /**
      * Any finite number (margins such as δ, γ).
      *
      * @param name config name
@@ -123,6 +139,34 @@ public final class Hyperparameters {
         }
         effective.put(name, v);
         return v;
+    }
+
+    /**
+     * One of a fixed set of names (case-sensitive, as in TRL's configs).
+     *
+     * @param name config name
+     * @param defaultValue value when absent
+     * @param allowed the valid values
+     * @return the value
+     */
+    public String choice(String name, String defaultValue, List<String> allowed) {
+        Object raw = given.get(name);
+        String v = raw == null ? defaultValue : raw.toString().trim();
+        if (!allowed.contains(v)) {
+            throw new IllegalArgumentException(name + " must be one of " + String.join(", ", allowed) + ", got '" + raw + "'");
+        }
+        effective.put(name, v);
+        return v;
+    }
+
+    /**
+     * Returns whether a value was given for the name (whether or not the loss reads it).
+     *
+     * @param name config name
+     * @return true when given and not null
+     */
+    public boolean isGiven(String name) {
+        return given.get(name) != null;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.dgpo.losses;
 
 import static io.github.dgpo.core.Scalars.times;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -14,26 +15,28 @@ import ai.djl.ndarray.NDArray;
  * </pre>
  *
  * {@code a}, {@code b}: per-token averages of the policy's chosen and rejected completions;
- * {@code a_ref}, {@code b_ref}: the reference's. τ: regularisation strength.
+ * {@code a_ref}, {@code b_ref}: the reference's. τ: regularisation strength. With {@code
+ * f_divergence_type} (see {@link FDivergence}) the margin is {@code g(r_w)/n_w - g(r_l)/n_l} with
+ * {@code r} the log-ratio of the sums, as in TRL.
  *
- * <p>Defaults: {@code tau = 0.5} (DGPO paper Table 6). As in TRL, on per-token averages (TRL
- * calls τ {@code beta}).
+ * <p>Defaults: {@code tau = 0.5} (DGPO paper Table 6), {@code f_divergence_type = reverse_kl}. As
+ * in TRL, on per-token averages (TRL calls τ {@code beta}).
  */
-public final class IpoLoss extends MarginLoss {
+public final class IpoLoss extends ScoreDifferenceLoss {
 
     private final double target;
 
     /**
      * Creates IPO.
      *
-     * @param hp {@code tau}
+     * @param hp {@code tau}, {@code f_divergence_type}, {@code f_alpha_divergence_coef}
      */
     public IpoLoss(Hyperparameters hp) {
-        this(hp.positive("tau", 0.5), hp);
+        this(hp.positive("tau", 0.5), FDivergence.read(hp), hp);
     }
 
-    private IpoLoss(double tau, Hyperparameters hp) {
-        super("ipo", Reduction.AVERAGE, hp);
+    private IpoLoss(double tau, FDivergence divergence, Hyperparameters hp) {
+        super("ipo", Reduction.AVERAGE, 1, divergence, hp);
         this.target = 1 / (2 * tau);
     }
 
@@ -43,22 +46,12 @@ public final class IpoLoss extends MarginLoss {
     }
 
     @Override
-    protected NDArray margin(Pair p) {
-        return p.a().sub(p.aRef()).sub(p.b().sub(p.bRef()));
-    }
-
-    @Override
-    protected NDArray marginTerm(NDArray z, Pair p) {
+    protected NDArray term(NDArray z) {
         return z.sub(target).square();
     }
 
     @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
+    protected NDArray slope(NDArray z) {
         return times(z.sub(target), -2);
-    }
-
-    @Override
-    protected NDArray marginDl(NDArray z, Pair p) {
-        return marginDw(z, p);
     }
 }

@@ -2,6 +2,7 @@ package io.github.dgpo.losses;
 
 import static io.github.dgpo.core.Scalars.times;
 import static io.github.dgpo.losses.StableMath.indicator;
+import static io.github.dgpo.losses.StableMath.logisticSlope;
 import static io.github.dgpo.losses.StableMath.sigmoid;
 
 import ai.djl.ndarray.NDArray;
@@ -198,10 +199,5 @@ public final class KtoLoss extends MarginLoss implements UnpairedLoss {
     private static double maskedMean(NDArray x, NDArray mask) {
         double n = mask.sum().toType(DataType.FLOAT64, false).getDouble();
         return n == 0 ? Double.NaN : x.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble() / n;
-    }
-
-    /** {@code σ(u)(1 - σ(u))}, computed as {@code σ(u)σ(-u)} to stay accurate in both tails. */
-    private static NDArray logisticSlope(NDArray u) {
-        return sigmoid(u).mul(sigmoid(u.neg()));
     }
 }

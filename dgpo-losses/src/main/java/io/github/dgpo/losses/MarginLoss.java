@@ -147,13 +147,25 @@ public abstract class MarginLoss implements PreferenceLoss {
         metrics.put("rewards/rejected", rewardScale() * mean(d.b().sub(d.bRef())));
         metrics.put("rewards/margins", mean(zd));
         metrics.put("rewards/accuracies", mean(StableMath.indicator(zd.gt(0), zd)));
+        putGradientMeans(metrics, dW, dL);
+        addMetrics(metrics, zd, d);
+        return new LossOutput(perPair, perPair.mean(), zd, dW, dL, metrics);
+    }
+
+    /**
+     * Puts {@code d_w}, {@code d_l} (means) and {@code d_w/d_l} (their ratio; NaN when the mean
+     * {@code d_l} is 0).
+     *
+     * @param metrics the metrics to extend
+     * @param dW per-pair {@code d_w}
+     * @param dL per-pair {@code d_l}
+     */
+    static void putGradientMeans(Map<String, Double> metrics, NDArray dW, NDArray dL) {
         double meanDw = mean(dW);
         double meanDl = mean(dL);
         metrics.put("d_w", meanDw);
         metrics.put("d_l", meanDl);
         metrics.put("d_w/d_l", meanDl == 0 ? Double.NaN : meanDw / meanDl);
-        addMetrics(metrics, zd, d);
-        return new LossOutput(perPair, perPair.mean(), zd, dW, dL, metrics);
     }
 
     /**

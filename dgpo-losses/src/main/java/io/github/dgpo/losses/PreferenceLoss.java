@@ -19,7 +19,8 @@ import java.util.function.DoubleBinaryOperator;
  * <p>Implementations are created by name through {@link PreferenceLosses#create}. A trainer, a
  * config reader or the CLI learns what a loss needs from its capability methods ({@link
  * #inputs()}, {@link #batchDependent()}, {@link #unpaired()}, {@link #diagnostics()}, {@link
- * #fromSumsOnly()}), never from its name, so a new loss needs no change outside this module.
+ * #fromSumsOnly()}, {@link #state()}), never from its name, so a new loss needs no change outside
+ * this module.
  */
 public interface PreferenceLoss {
 
@@ -109,6 +110,17 @@ public interface PreferenceLoss {
      */
     default Map<String, DoubleBinaryOperator> diagnostics() {
         return Map.of();
+    }
+
+    /**
+     * Returns the state the loss carries across batches (such as {@code bco-pair}'s running mean
+     * with {@code bco_running_mean}), which a trainer saves in checkpoints and saves and restores
+     * around evaluation.
+     *
+     * @return the state, or empty for a loss whose batches are independent (the default)
+     */
+    default Optional<LossState> state() {
+        return Optional.empty();
     }
 
     /**

@@ -26,6 +26,41 @@ public final class StableMath {
     }
 
     /**
+     * The label-smoothed logistic loss {@code -(1-ε) log σ(z) - ε log σ(-z)} (conservative DPO,
+     * AOT).
+     *
+     * @param z margin
+     * @param epsilon label smoothing ε
+     * @return the loss
+     */
+    public static NDArray smoothedLogistic(NDArray z, double epsilon) {
+        NDArray loss = times(logSigmoid(z), -(1 - epsilon));
+        return epsilon == 0 ? loss : loss.sub(times(logSigmoid(z.neg()), epsilon));
+    }
+
+    /**
+     * Minus the derivative of {@link #smoothedLogistic}: {@code (1-ε)σ(-z) - εσ(z)}.
+     *
+     * @param z margin
+     * @param epsilon label smoothing ε
+     * @return {@code -dℓ/dz}
+     */
+    public static NDArray smoothedLogisticSlope(NDArray z, double epsilon) {
+        NDArray slope = times(sigmoid(z.neg()), 1 - epsilon);
+        return epsilon == 0 ? slope : slope.sub(times(sigmoid(z), epsilon));
+    }
+
+    /**
+     * {@code σ(x)(1 - σ(x))}, computed as {@code σ(x)σ(-x)} to stay accurate in both tails.
+     *
+     * @param x input
+     * @return the logistic function's slope at {@code x}
+     */
+    public static NDArray logisticSlope(NDArray x) {
+        return sigmoid(x).mul(sigmoid(x.neg()));
+    }
+
+    /**
      * {@code σ(x)}.
      *
      * @param x input

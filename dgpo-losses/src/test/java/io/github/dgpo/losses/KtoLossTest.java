@@ -56,18 +56,69 @@ class KtoLossTest {
         assertEquals("kto needs mismatched-pair log-probabilities to estimate z0 for a batch of 4; give them or set z0", e.getMessage());
     }
 
+    /** A positive estimated z0 (the mismatched pairs score above the reference) equals the mean and enters the loss. */
     @Test
-    void estimatedZ0EntersTheLoss() {
-        Points p = Points.random(new Random(11), 8);
-        LossOutput estimated = kto(Map.of()).compute(p.toLogps(manager, null, null));
-        double z0 = estimated.metrics().get("kl");
-        LossOutput given = kto(Map.of("z0", z0)).compute(p.toLogps(manager, null, null));
-        assertEquals(given.loss().getDouble(), estimated.loss().getDouble(), 1e-15);
-        double expected = 0;
+    void positiveEstimatedZ0EntersTheLoss() {
+        Points random = Points.random(new Random(11), 8);
+        double[] mis = new double[8];
         for (int i = 0; i < 8; i++) {
-            expected += (p.mis[i] - p.misRef[i]) / 8;
+            mis[i] = random.misRef[i] + 0.25 * (i % 4) + 0.5; // log-ratios 0.5, 0.75, 1, 1.25: mean 0.875
         }
-        assertEquals(Math.max(0, expected), z0, 1e-9);
+        Points p = random.withMismatched(mis, random.misRef);
+        LossOutput estimated = kto(Map.of("beta", 0.2)).compute(p.toLogps(manager, null, null));
+        double z0 = estimated.metrics().get("kl");
+        assertEquals(0.875, z0, 1e-12);
+        LossOutput given = kto(Map.of("beta", 0.2, "z0", 0.875)).compute(p.toLogps(manager, null, null));
+        LossOutput zero = kto(Map.of("beta", 0.2, "z0", 0)).compute(p.toLogps(manager, null, null));
+        assertEquals(given.loss().getDouble(), estimated.loss().getDouble(), 1e-15);
+        assertTrue(Math.abs(zero.loss().getDouble() - estimated.loss().getDouble()) > 1e-3, "z0 changes the loss");
+    }
+
+    /**
+     * Unpaired KTO with an estimated, positive z0 (mismatched log-ratios 1, 2, 3: z0 = 2): per example,
+     * the closed-form gradient equals autograd and a Richardson central difference of the loss in the
+     * example's sum (z0 comes from the mismatched sums, so it is held fixed).
+     */
+    @Test
+    void unpairedGradientsWithEstimatedZ0MatchFiniteDifferences() {
+        double[] sums = {-10, -20, -3, -50, -7.5};
+        double[] refs = {-12, -18, -4, -45, -7};
+        boolean[] good = {true, false, true, false, false};
+        double[] mis = {-30, -40, -50};
+        double[] misRef = {-31, -42, -53};
+        KtoLoss loss = kto(Map.of("beta", 0.3, "lambda_w", 1.4, "lambda_l", 0.6));
+        LossOutput out;
+        double[] grad;
+        try (NDManager m = manager.newSubManager()) {
+            NDArray s = m.create(sums);
+            s.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                out = loss.computeUnpaired(new UnpairedLogps(s, m.create(refs), m.create(good), m.create(mis), m.create(misRef)));
+                gc.backward(out.perPair().sum());
+            }
+            grad = s.getGradient().toDoubleArray();
+            assertEquals(2.0, out.metrics().get("kl"), 1e-12);
+            double[] dw = out.dW().toDoubleArray();
+            double[] dl = out.dL().toDoubleArray();
+            for (int i = 0; i < sums.length; i++) {
+                double closed = good[i] ? -dw[i] : dl[i]; // ∂L/∂S
+                assertEquals(closed, grad[i], 1e-12, "autograd, example " + i);
+                double h = 1e-3;
+                double d1 = (unpairedLoss(loss, sums, refs, good, mis, misRef, i, h) - unpairedLoss(loss, sums, refs, good, mis, misRef, i, -h)) / (2 * h);
+                double d2 = (unpairedLoss(loss, sums, refs, good, mis, misRef, i, h / 2) - unpairedLoss(loss, sums, refs, good, mis, misRef, i, -h / 2)) / h;
+                assertEquals(closed, (4 * d2 - d1) / 3, 1e-9 * Math.max(1e-3, Math.abs(closed)), "finite differences, example " + i);
+                assertTrue(Math.abs(closed) > 1e-4, "example " + i + " has a gradient to check");
+            }
+        }
+    }
+
+    private static double unpairedLoss(KtoLoss loss, double[] sums, double[] refs, boolean[] good, double[] mis, double[] misRef, int i, double t) {
+        double[] moved = sums.clone();
+        moved[i] += t;
+        try (NDManager m = manager.newSubManager()) {
+            return loss.computeUnpaired(new UnpairedLogps(m.create(moved), m.create(refs), m.create(good), m.create(mis), m.create(misRef)))
+                    .perPair().getDouble(i);
+        }
     }
 
     /**

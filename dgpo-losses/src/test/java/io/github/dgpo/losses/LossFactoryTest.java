@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 class LossFactoryTest {
 
     @Test
-    void allNineNamesCreateLossesWithTheirNames() {
-        assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo", "sft"), List.copyOf(PreferenceLosses.names()));
+    void allNamesCreateLossesWithTheirNames() {
+        assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo", "sft", "hinge", "robust", "exo-pair",
+                "nca-pair", "bco-pair", "sppo-hard", "apo-zero", "apo-down", "discopop", "sigmoid-norm", "aot", "aot-unpaired"),
+                List.copyOf(PreferenceLosses.names()));
         for (String name : PreferenceLosses.names()) {
             assertEquals(name, PreferenceLosses.create(name).name());
         }
@@ -23,14 +25,63 @@ class LossFactoryTest {
     @Test
     void defaultsAreTheDgpoPapersTable6() {
         assertEquals(Map.of("beta", 2.5, "reduction", "average", "detach_weight", false), PreferenceLosses.create("dgpo").hyperparameters());
-        assertEquals(Map.of("beta", 0.01, "label_smoothing", 0.0, "reference_free", false), PreferenceLosses.create("dpo").hyperparameters());
-        assertEquals(Map.of("tau", 0.5), PreferenceLosses.create("ipo").hyperparameters());
+        assertEquals(Map.of("beta", 0.01, "label_smoothing", 0.0, "reference_free", false, "f_divergence_type", "reverse_kl"),
+                PreferenceLosses.create("dpo").hyperparameters());
+        assertEquals(Map.of("tau", 0.5, "f_divergence_type", "reverse_kl"), PreferenceLosses.create("ipo").hyperparameters());
         assertEquals(Map.of("beta", 0.01, "alpha", 1.0), PreferenceLosses.create("cpo").hyperparameters());
         assertEquals(0.01, PreferenceLosses.create("kto").hyperparameters().get("beta"));
         assertEquals(Map.of("lambda", 1.0), PreferenceLosses.create("rrhf").hyperparameters());
         assertEquals(Map.of("delta", 1.0, "beta", 1.0, "lambda", 1.0), PreferenceLosses.create("slic-hf").hyperparameters());
         assertEquals(Map.of("lambda", 1.0), PreferenceLosses.create("orpo").hyperparameters());
         assertEquals(Map.of("beta", 2.5, "gamma", 1.0), PreferenceLosses.create("simpo").hyperparameters());
+    }
+
+    /** TRL's default β (0.1) unless the loss's authors use another; see docs/losses.md. */
+    @Test
+    void defaultsOfTrlsLossTypes() {
+        Map<String, Object> fdiv = Map.of("f_divergence_type", "reverse_kl");
+        assertEquals(with(Map.of("beta", 0.1), fdiv), PreferenceLosses.create("hinge").hyperparameters());
+        assertEquals(with(Map.of("beta", 0.1, "label_smoothing", 0.1), fdiv), PreferenceLosses.create("robust").hyperparameters());
+        assertEquals(with(Map.of("beta", 0.1, "label_smoothing", 1e-3), fdiv), PreferenceLosses.create("exo-pair").hyperparameters());
+        assertEquals(Map.of("beta", 0.1), PreferenceLosses.create("nca-pair").hyperparameters());
+        assertEquals(Map.of("beta", 0.1, "bco_running_mean", false), PreferenceLosses.create("bco-pair").hyperparameters());
+        assertEquals(Map.of("beta", 0.001), PreferenceLosses.create("sppo-hard").hyperparameters());
+        assertEquals(Map.of("beta", 0.1), PreferenceLosses.create("apo-zero").hyperparameters());
+        assertEquals(Map.of("beta", 0.1), PreferenceLosses.create("apo-down").hyperparameters());
+        assertEquals(with(Map.of("beta", 0.05, "discopop_tau", 0.05), fdiv), PreferenceLosses.create("discopop").hyperparameters());
+        assertEquals(with(Map.of("beta", 5.0), fdiv), PreferenceLosses.create("sigmoid-norm").hyperparameters());
+        assertEquals(Map.of("beta", 0.1, "label_smoothing", 0.0), PreferenceLosses.create("aot").hyperparameters());
+        assertEquals(Map.of("beta", 0.1, "label_smoothing", 0.0), PreferenceLosses.create("aot-unpaired").hyperparameters());
+        assertEquals(0.5, PreferenceLosses.create("dpo", Map.of("f_divergence_type", "alpha_divergence")).hyperparameters().get("f_alpha_divergence_coef"));
+        for (String name : List.of("hinge", "robust", "exo-pair", "nca-pair", "bco-pair", "sppo-hard", "apo-zero", "apo-down", "discopop",
+                "sigmoid-norm", "aot", "aot-unpaired")) {
+            assertTrue(PreferenceLosses.create(name).requiresReference(), name);
+        }
+        assertEquals(Reduction.AVERAGE, PreferenceLosses.create("sigmoid-norm").reduction());
+        assertTrue(PreferenceLosses.create("aot").batchDependent());
+        assertFalse(PreferenceLosses.create("discopop").batchDependent());
+    }
+
+    private static Map<String, Object> with(Map<String, ?> a, Map<String, ?> b) {
+        Map<String, Object> out = new java.util.HashMap<>(a);
+        out.putAll(b);
+        return out;
+    }
+
+    @Test
+    void fDivergenceErrors() {
+        assertMessage("loss 'dpo': f_divergence_type must be one of reverse_kl, forward_kl, js_divergence, alpha_divergence, got 'kl'", "dpo",
+                Map.of("f_divergence_type", "kl"));
+        assertMessage("loss 'dpo': f_alpha_divergence_coef is used only with f_divergence_type = alpha_divergence, not reverse_kl", "dpo",
+                Map.of("f_alpha_divergence_coef", 0.3));
+        assertMessage("loss 'dpo': f_divergence_type js_divergence needs a reference; it cannot be used with reference_free", "dpo",
+                Map.of("f_divergence_type", "js_divergence", "reference_free", true));
+        assertMessage("unknown hyperparameter f_divergence_type for loss 'nca-pair'; valid: beta", "nca-pair", Map.of("f_divergence_type", "forward_kl"));
+        assertMessage("unknown hyperparameter f_divergence_type for loss 'aot'; valid: beta, label_smoothing", "aot",
+                Map.of("f_divergence_type", "forward_kl"));
+        assertMessage("loss 'exo-pair': label_smoothing must be in (0, 1), got 0.0", "exo-pair", Map.of("label_smoothing", 0));
+        assertMessage("loss 'robust': label_smoothing must be in [0, 0.5), got 0.5", "robust", Map.of("label_smoothing", 0.5));
+        assertMessage("loss 'discopop': discopop_tau must be > 0, got 0.0", "discopop", Map.of("discopop_tau", 0));
     }
 
     @Test
@@ -56,15 +107,16 @@ class LossFactoryTest {
     @Test
     void unknownLossListsValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("dop"));
-        assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo, sft", e.getMessage());
+        assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo, sft, hinge, robust, exo-pair,"
+                + " nca-pair, bco-pair, sppo-hard, apo-zero, apo-down, discopop, sigmoid-norm, aot, aot-unpaired", e.getMessage());
     }
 
     @Test
     void unknownHyperparameterListsValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("dpo", Map.of("betta", 1)));
-        assertEquals("unknown hyperparameter betta for loss 'dpo'; valid: beta, label_smoothing, reference_free", e.getMessage());
+        assertEquals("unknown hyperparameter betta for loss 'dpo'; valid: beta, label_smoothing, reference_free, f_divergence_type", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("ipo", Map.of("reduction", "sum")));
-        assertEquals("unknown hyperparameter reduction for loss 'ipo'; valid: tau", e.getMessage());
+        assertEquals("unknown hyperparameter reduction for loss 'ipo'; valid: tau, f_divergence_type", e.getMessage());
     }
 
     @Test

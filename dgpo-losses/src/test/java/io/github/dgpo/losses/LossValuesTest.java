@@ -165,4 +165,99 @@ class LossValuesTest {
         assertValues(at("dgpo", Map.of(), -0.5, -1, 1, 1, 0, 0), 0.2591417570447424, 0.7291897490116398, 0.45113405513079036);
         assertEquals(1.1065306597126334, DgpoLoss.paperRatio(-0.5, -1), 1e-12);
     }
+
+    /**
+     * CPO with β = 0.03, α = 0.6 (swapping them gives z = 6): S = (-10, -20), n_w = 5: z = 0.3, L =
+     * ln(1 + e^-0.3) + 0.6·2 = 1.754355244468527, d_w = 0.03σ(-0.3) + 0.6/5 = 0.132766724495650,
+     * d_l = 0.03σ(-0.3) = 0.012766724495650.
+     */
+    @Test
+    void cpoWithDistinctHyperparameters() {
+        assertValues(at("cpo", Map.of("beta", 0.03, "alpha", 0.6), -10, -20, 5, 7, 0, 0), 1.754355244468527, 0.13276672449565022, 0.012766724495650231);
+    }
+
+    /**
+     * SLiC-HF with δ = 0.7, β = 1.3, λ = 0.45. (1) S = (-10, -10.3), n_w = 4: z = 1.3·0.3 = 0.39 &lt;
+     * δ, L = 0.7 - 0.39 + 0.45·10/4 = 1.435, d_w = 1.3 + 0.45/4 = 1.4125, d_l = 1.3. (2) S = (-5,
+     * -6), n_w = 5: z = 1.3 ≥ δ, L = 0.45·1 = 0.45, d_w = 0.45/5 = 0.09, d_l = 0.
+     */
+    @Test
+    void slicHfWithDistinctHyperparameters() {
+        Map<String, Double> hp = Map.of("delta", 0.7, "beta", 1.3, "lambda", 0.45);
+        assertValues(at("slic-hf", hp, -10, -10.3, 4, 6, 0, 0), 1.435, 1.4125, 1.3);
+        assertValues(at("slic-hf", hp, -5, -6, 5, 6, 0, 0), 0.45, 0.09, 0);
+    }
+
+    /**
+     * RRHF with λ = 0.35. (1) A = (-3, -1), n = 1: z = -2, L = 2 + 0.35·3 = 3.05, d_w = 1 + 0.35,
+     * d_l = 1. (2) A = (-1, -2), n = (2, 3): z = 1, L = 0.35, d_w = 0.35/2, d_l = 0.
+     */
+    @Test
+    void rrhfWithDistinctHyperparameters() {
+        assertValues(at("rrhf", Map.of("lambda", 0.35), -3, -1, 1, 1, 0, 0), 3.05, 1.35, 1);
+        assertValues(at("rrhf", Map.of("lambda", 0.35), -2, -6, 2, 3, 0, 0), 0.35, 0.175, 0);
+    }
+
+    /**
+     * KTO with β = 0.03, λ_w = 1.6, λ_l = 0.8, z0 = 0.5; S = (-10, -20), R = (-12, -18): u_w =
+     * 0.03(2 - 0.5) = 0.045, u_l = 0.03(0.5 + 2) = 0.075, L = 1.6(1 - σ(0.045)) + 0.8(1 - σ(0.075))
+     * = 1.167010064182204, d_w = 1.6·0.03·σ(0.045)σ(-0.045) = 0.011993927049724, d_l =
+     * 0.8·0.03·σ(0.075)σ(-0.075) = 0.005991570403857.
+     */
+    @Test
+    void ktoWithDistinctHyperparameters() {
+        assertValues(at("kto", Map.of("beta", 0.03, "lambda_w", 1.6, "lambda_l", 0.8, "z0", 0.5), -10, -20, 3, 4, -12, -18),
+                1.1670100641822043, 0.011993927049724469, 0.005991570403857459);
+    }
+
+    /** SFT: S_w = -6, n_w = 4: L = -A_w = 1.5, d_w = 1/n_w = 0.25, d_l = 0; the margin is A_w - A_l = -1.5 + 2. */
+    @Test
+    void sft() {
+        double[] v = at("sft", Map.of(), -6, -10, 4, 5, 0, 0);
+        assertValues(v, 1.5, 0.25, 0);
+        assertEquals(0.5, v[3], 1e-15);
+    }
+
+    /**
+     * The new losses with the policy equal to the reference (every log-ratio 0, so z = 0), β = 0.1:
+     * hinge L = 1, d = β; robust (ε = 0.1) L = (0.9 + (-0.1))·ln 2/0.8 = ln 2, d = β(0.9 + 0.1)/2/0.8 =
+     * 0.0625; exo-pair (ε = 1e-3) L = -ln 2 - ½ln(ε(1-ε)) = 2.761230709097915, d = (β/4)ln((1-ε)/ε) =
+     * 0.172668869466214; nca-pair L = 2 ln 2, d_w = β(½ - ¼), d_l = β/4; bco-pair L = 2 ln 2, d = β/2;
+     * sppo-hard L = 2·(1/(2β))² = 50, d_w = d_l = 1/β = 10; apo-zero L = 1, d = β/4; apo-down L = 1,
+     * d_w = 0, d_l = β/4; discopop (β = τ = 0.05) L = (ln 2 + 1)/2, d = β(¾ - (1 - ln 2)/(4τ)) =
+     * -0.039213204860014; sigmoid-norm (β = 5, n = 4) L = ln 2, d = (β/2)/n.
+     */
+    @Test
+    void newLossesWithPolicyEqualToReference() {
+        Map<String, Double> b = Map.of("beta", 0.1);
+        assertValues(at("hinge", b, -7, -9, 3, 4, -7, -9), 1, 0.1, 0.1);
+        assertValues(at("robust", b, -7, -9, 3, 4, -7, -9), LN2, 0.0625, 0.0625);
+        assertValues(at("exo-pair", b, -7, -9, 3, 4, -7, -9), 2.761230709097915, 0.17266886946621385, 0.17266886946621385);
+        assertValues(at("nca-pair", b, -7, -9, 3, 4, -7, -9), 2 * LN2, 0.025, 0.025);
+        assertValues(at("bco-pair", b, -7, -9, 3, 4, -7, -9), 2 * LN2, 0.05, 0.05);
+        assertValues(at("sppo-hard", b, -7, -9, 3, 4, -7, -9), 50, 10, 10);
+        assertValues(at("apo-zero", b, -7, -9, 3, 4, -7, -9), 1, 0.025, 0.025);
+        assertValues(at("apo-down", b, -7, -9, 3, 4, -7, -9), 1, 0, 0.025);
+        assertValues(at("discopop", Map.of(), -7, -9, 3, 4, -7, -9), (LN2 + 1) / 2, -0.03921320486001367, -0.03921320486001367);
+        assertValues(at("sigmoid-norm", Map.of(), -8, -12, 4, 4, -8, -12), LN2, 0.625, 0.625);
+        assertValues(at("aot", b, -7, -9, 3, 4, -7, -9), LN2, 0.05, 0.05);
+        assertValues(at("aot-unpaired", b, -7, -9, 3, 4, -7, -9), LN2, 0.05, 0.05);
+    }
+
+    /**
+     * DPO's f-divergences, β = 0.1, r_l = 0. forward_kl with r_w = ln 2: g = 1 - e^-r = ½, z = 0.05, L =
+     * ln(1 + e^-0.05) = 0.668459648013286, d_w = βσ(-z)·e^-r_w = 0.024375130175789, d_l = βσ(-z) =
+     * 0.048750260351579. alpha_divergence (α = ½) with r_w = 2 ln 2: g = 2(1 - e^{-r/2}) = 1, z = 0.1,
+     * L = 0.644396660073571, d_w = βσ(-z)·e^{-r_w/2} = 0.023751040626053, d_l = βσ(-z). js_divergence
+     * with r = 0: g = ln 2 + ln σ(0) = 0, L = ln 2, d = β·½·σ(0) = 0.025.
+     */
+    @Test
+    void dpoFDivergences() {
+        double ln2 = Math.log(2);
+        assertValues(at("dpo", Map.of("beta", 0.1, "f_divergence_type", "forward_kl"), ln2 - 10, -9, 3, 4, -10, -9),
+                0.6684596480132863, 0.024375130175789482, 0.048750260351578964);
+        assertValues(at("dpo", Map.of("beta", 0.1, "f_divergence_type", "alpha_divergence", "f_alpha_divergence_coef", 0.5),
+                2 * ln2 - 10, -9, 3, 4, -10, -9), 0.6443966600735709, 0.023751040626053002, 0.047502081252106004);
+        assertValues(at("dpo", Map.of("beta", 0.1, "f_divergence_type", "js_divergence"), -7, -9, 3, 4, -7, -9), LN2, 0.025, 0.025);
+    }
 }

@@ -2,13 +2,14 @@ package io.github.dgpo.losses;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 /**
- * Test points: per pair {@code S_w, S_l, n_w, n_l, R_w, R_l} and KTO's mismatched sums, in
- * double precision.
+ * Test points: per pair {@code S_w, S_l, n_w, n_l, R_w, R_l}, KTO's mismatched sums and WPO's
+ * token-alignment sums, in double precision.
  */
 final class Points {
 
@@ -20,8 +21,16 @@ final class Points {
     final double[] rl;
     final double[] mis;
     final double[] misRef;
+    final double[] alignW;
+    final double[] alignL;
 
+    /** Points with alignment sums of {@code n·c}, {@code c} cycling through [-0.4, 0.2] (WPO weights e^-0.8 to e^0.3). */
     Points(double[] sw, double[] sl, double[] nw, double[] nl, double[] rw, double[] rl, double[] mis, double[] misRef) {
+        this(sw, sl, nw, nl, rw, rl, mis, misRef, alignment(nw, 0.2, 0.1, 7), alignment(nl, 0.1, 0.07, 5));
+    }
+
+    Points(double[] sw, double[] sl, double[] nw, double[] nl, double[] rw, double[] rl, double[] mis, double[] misRef,
+            double[] alignW, double[] alignL) {
         this.sw = sw;
         this.sl = sl;
         this.nw = nw;
@@ -30,6 +39,26 @@ final class Points {
         this.rl = rl;
         this.mis = mis;
         this.misRef = misRef;
+        this.alignW = alignW;
+        this.alignL = alignL;
+    }
+
+    private static double[] alignment(double[] counts, double start, double step, int period) {
+        double[] out = new double[counts.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = counts[i] * (start - step * (i % period));
+        }
+        return out;
+    }
+
+    /** The same points with other policy sums. */
+    Points withSums(double[] chosen, double[] rejected) {
+        return new Points(chosen, rejected, nw, nl, rw, rl, mis, misRef, alignW, alignL);
+    }
+
+    /** The same points with other mismatched sums (KTO's {@code z0}). */
+    Points withMismatched(double[] policy, double[] reference) {
+        return new Points(sw, sl, nw, nl, rw, rl, policy, reference, alignW, alignL);
     }
 
     int size() {
@@ -103,10 +132,14 @@ final class Points {
             }
         }
         return new Points(
-                pick(sw, idx), pick(sl, idx), pick(nw, idx), pick(nl, idx), pick(rw, idx), pick(rl, idx), pick(mis, idx), pick(misRef, idx));
+                pick(sw, idx), pick(sl, idx), pick(nw, idx), pick(nl, idx), pick(rw, idx), pick(rl, idx), pick(mis, idx), pick(misRef, idx),
+                pick(alignW, idx), pick(alignL, idx));
     }
 
     private static double[] pick(double[] x, List<Integer> idx) {
+        if (x == null) {
+            return null;
+        }
         double[] out = new double[idx.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = x[idx.get(i)];
@@ -116,18 +149,31 @@ final class Points {
 
     /** The points as float64 arrays; chosen and rejected sums optionally replaced. */
     PairLogps toLogps(NDManager m, NDArray chosen, NDArray rejected) {
+        return toLogps(m, chosen, rejected, DataType.FLOAT64);
+    }
+
+    /** The points as arrays of the given floating dtype; chosen and rejected sums optionally replaced. */
+    PairLogps toLogps(NDManager m, NDArray chosen, NDArray rejected, DataType type) {
         return new PairLogps(
-                chosen == null ? m.create(sw) : chosen,
-                rejected == null ? m.create(sl) : rejected,
-                m.create(nw),
-                m.create(nl),
-                m.create(rw),
-                m.create(rl),
-                mis == null ? null : m.create(mis),
-                misRef == null ? null : m.create(misRef),
-                null,
-                null,
+                chosen == null ? array(m, sw, type) : chosen,
+                rejected == null ? array(m, sl, type) : rejected,
+                array(m, nw, type),
+                array(m, nl, type),
+                array(m, rw, type),
+                array(m, rl, type),
+                array(m, mis, type),
+                array(m, misRef, type),
+                array(m, alignW, type),
+                array(m, alignL, type),
                 null,
                 null);
+    }
+
+    private static NDArray array(NDManager m, double[] x, DataType type) {
+        if (x == null) {
+            return null;
+        }
+        NDArray a = m.create(x);
+        return type == DataType.FLOAT64 ? a : a.toType(type, false);
     }
 }

@@ -36,13 +36,15 @@ import picocli.CommandLine.Spec;
         description = {
             "Computes a loss's value, d_w, d_l (with respect to the sums) and margin for each input line.",
             "Input lines: {\"chosen_logp_sum\", \"rejected_logp_sum\", \"chosen_tokens\", \"rejected_tokens\"}"
-                    + " plus \"ref_chosen_logp_sum\", \"ref_rejected_logp_sum\" for losses with a reference."
+                    + " plus \"ref_chosen_logp_sum\", \"ref_rejected_logp_sum\" for losses with a reference.",
+            "A batch-dependent loss (aot, aot-unpaired, bco-pair with bco_running_mean) takes all lines as one batch B"
+                    + " and reports d_w = -B*dL/dS_w and d_l = B*dL/dS_l of the batch mean L."
         })
 public final class MarginCommand implements Callable<Integer> {
 
     private static final int BATCH = 8192;
 
-    @Option(names = "--loss", required = true, description = "dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo or simpo")
+    @Option(names = "--loss", required = true, description = "the loss's name, e.g. dgpo, dpo, ipo, kto, simpo, aot (all: docs/losses.md)")
     String loss;
 
     @Option(names = "--param", description = "hyperparameter key=value (repeatable), e.g. beta=0.1, z0=0.5")
@@ -120,8 +122,10 @@ public final class MarginCommand implements Callable<Integer> {
     }
 
     private static void write(MarginRows rows, PreferenceLoss loss, Writer out) {
+        // a batch-dependent loss's value for a line depends on every other line: one batch
+        int batchSize = loss.batchDependent() ? Integer.MAX_VALUE : BATCH;
         try (NDManager manager = OfflineEngine.newManager()) {
-            rows.forEachBatch(BATCH, batch -> writeBatch(manager, loss, batch, out));
+            rows.forEachBatch(batchSize, batch -> writeBatch(manager, loss, batch, out));
         }
     }
 

@@ -51,14 +51,14 @@ final class MarginRows {
     /**
      * Streams the rows in batches of at most {@code batchSize}.
      *
-     * @param batchSize rows per batch
+     * @param batchSize rows per batch ({@code Integer.MAX_VALUE}: all rows in one batch)
      * @param sink receives each batch
      * @return the number of rows read
      */
     long forEachBatch(int batchSize, Consumer<List<Row>> sink) {
         long count = 0;
         try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            List<Row> batch = new ArrayList<>(batchSize);
+            List<Row> batch = new ArrayList<>(Math.min(batchSize, 1024));
             String text;
             long line = 0;
             while ((text = in.readLine()) != null) {
@@ -70,7 +70,7 @@ final class MarginRows {
                 count++;
                 if (batch.size() == batchSize) {
                     sink.accept(batch);
-                    batch = new ArrayList<>(batchSize);
+                    batch = new ArrayList<>(Math.min(batchSize, 1024));
                 }
             }
             if (!batch.isEmpty()) {

@@ -100,6 +100,52 @@ class MarginCommandTest {
         assertTrue(noZ0.err().contains("z0=0.0"), noZ0.err());
     }
 
+    /**
+     * AOT sorts within the batch, so all 9000 lines (more than the 8192 of a per-pair block) are one
+     * batch: the line attributed to rank k has z = β(x_(k) - y_(k)) over the whole file (x = S_w -
+     * S_l, y = R_w - R_l), loss -log σ(z), d_w = d_l = βσ(-z) (= -B·∂L/∂S_w), computed here by
+     * sorting in plain double arithmetic.
+     */
+    @Test
+    void batchDependentLossesTakeAllLinesAsOneBatch() throws Exception {
+        int n = 9000;
+        java.util.Random random = new java.util.Random(3);
+        double[][] rows = new double[n][];
+        String[] lines = new String[n];
+        for (int i = 0; i < n; i++) {
+            double sw = -1 - 50 * random.nextDouble();
+            double sl = -1 - 50 * random.nextDouble();
+            double rw = -1 - 50 * random.nextDouble();
+            double rl = -1 - 50 * random.nextDouble();
+            rows[i] = new double[] {sw - sl, rw - rl};
+            lines[i] = String.format(java.util.Locale.ROOT, "{\"chosen_logp_sum\": %.17g, \"rejected_logp_sum\": %.17g, \"chosen_tokens\": 5,"
+                    + " \"rejected_tokens\": 7, \"ref_chosen_logp_sum\": %.17g, \"ref_rejected_logp_sum\": %.17g}", sw, sl, rw, rl);
+        }
+        Path in = input(lines);
+        Path out = dir.resolve("aot.jsonl");
+        TestRepo.Run r = run("margin", "--loss", "aot", "--param", "beta=0.2", "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        Integer[] byX = new Integer[n];
+        double[] ySorted = new double[n];
+        for (int i = 0; i < n; i++) {
+            byX[i] = i;
+            ySorted[i] = rows[i][1];
+        }
+        java.util.Arrays.sort(byX, (a, b) -> Double.compare(rows[a][0], rows[b][0]));
+        java.util.Arrays.sort(ySorted);
+        List<String> written = Files.readAllLines(out);
+        assertEquals(n, written.size());
+        for (int k = 0; k < n; k++) {
+            int i = byX[k];
+            double z = 0.2 * (rows[i][0] - ySorted[k]);
+            JsonNode o = JSON.readTree(written.get(i));
+            assertEquals(z, o.get("margin").asDouble(), 1e-9, "line " + i);
+            assertEquals(logOnePlusExp(-z), o.get("loss").asDouble(), 1e-9, "line " + i);
+            assertEquals(0.2 / (1 + Math.exp(z)), o.get("d_w").asDouble(), 1e-9, "line " + i);
+            assertEquals(0.2 / (1 + Math.exp(z)), o.get("d_l").asDouble(), 1e-9, "line " + i);
+        }
+    }
+
     @Test
     void everyBadLineNamesItsLineAndFieldAndLeavesNoOutput() throws Exception {
         String ok = "{\"chosen_logp_sum\": -1, \"rejected_logp_sum\": -2, \"chosen_tokens\": 1, \"rejected_tokens\": 1}";

@@ -1,0 +1,54 @@
+package io.github.dgpo.losses;
+
+import static io.github.dgpo.losses.StableMath.hinge;
+import static io.github.dgpo.losses.StableMath.indicator;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Hinge DPO (TRL's {@code hinge}; the reference-based hinge of Liu et al., 2024, "Statistical
+ * Rejection Sampling Improves Preference Optimization").
+ *
+ * <pre>
+ *   z = β((a - a_ref) - (b - b_ref))
+ *   L = max(0, 1 - z)
+ *   d_w = d_l = β[z &lt; 1]
+ * </pre>
+ *
+ * {@code a}, {@code b}: policy sums; {@code a_ref}, {@code b_ref}: reference sums; β: inverse
+ * margin scale. At the kink {@code z = 1} the gradient taken is 0. Accepts {@code
+ * f_divergence_type} like {@link DpoLoss}.
+ *
+ * <p>Defaults: {@code beta = 0.1} (TRL's). Unlike {@link SlicHfLoss} (SLiC-HF's reference-free
+ * calibration loss with δ and an NLL term), this is exactly TRL's {@code hinge}.
+ */
+public final class HingeLoss extends ScoreDifferenceLoss {
+
+    /**
+     * Creates hinge DPO.
+     *
+     * @param hp {@code beta}, {@code f_divergence_type}, {@code f_alpha_divergence_coef}
+     */
+    public HingeLoss(Hyperparameters hp) {
+        this(hp.positive("beta", 0.1), FDivergence.read(hp), hp);
+    }
+
+    private HingeLoss(double beta, FDivergence divergence, Hyperparameters hp) {
+        super("hinge", Reduction.SUM, beta, divergence, hp);
+    }
+
+    @Override
+    public boolean requiresReference() {
+        return true;
+    }
+
+    @Override
+    protected NDArray term(NDArray z) {
+        return hinge(z.neg().add(1));
+    }
+
+    @Override
+    protected NDArray slope(NDArray z) {
+        return indicator(z.lt(1), z);
+    }
+}
