@@ -9,7 +9,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.github.dgpo.data.DataFormat;
 import io.github.dgpo.losses.PreferenceLoss;
-import io.github.dgpo.losses.PreferenceLosses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -106,12 +105,12 @@ public final class ConfigLoader {
         c.rawPairing();
         PreferenceLoss loss;
         try {
-            loss = PreferenceLosses.create(c.lossType, c.lossHyperparameters());
+            loss = c.loss();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
         if (DataFormat.parse(c.datasetFormat) == DataFormat.KTO && loss.unpaired().isEmpty()) {
-            throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, and loss_type " + c.lossType + " has no unpaired form (kto has)");
+            throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, and loss_type " + c.lossName() + " has no unpaired form (kto has)");
         }
         positive(where, "learning_rate", c.learningRate);
         positive(where, "per_device_train_batch_size", c.perDeviceTrainBatchSize);

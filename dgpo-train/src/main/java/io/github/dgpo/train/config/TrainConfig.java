@@ -17,7 +17,8 @@ public final class TrainConfig {
 
     /** Loss hyperparameter keys, passed to {@code PreferenceLosses.create} when set. */
     public static final List<String> LOSS_KEYS = List.of("beta", "tau", "alpha", "lambda", "lambda_w", "lambda_l", "delta", "gamma",
-            "label_smoothing", "reference_free", "z0", "reduction", "detach_weight");
+            "label_smoothing", "reference_free", "z0", "reduction", "detach_weight", "f_divergence_type", "f_alpha_divergence_coef", "discopop_tau",
+            "bco_running_mean", "use_weighting", "kl_terms", "adaptive_weight");
 
     // model
     @JsonProperty("model_name_or_path") public String modelNameOrPath;
@@ -45,7 +46,11 @@ public final class TrainConfig {
     @JsonProperty("group_by_length") public Boolean groupByLength = true;
 
     // loss
-    @JsonProperty("loss_type") public String lossType = "dgpo";
+    @JsonProperty("loss_type")
+    @com.fasterxml.jackson.annotation.JsonFormat(with = {com.fasterxml.jackson.annotation.JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY,
+        com.fasterxml.jackson.annotation.JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED})
+    public List<String> lossType = List.of("dgpo");
+    @JsonProperty("loss_weights") public List<Double> lossWeights;
     @JsonProperty("beta") public Object beta;
     @JsonProperty("tau") public Object tau;
     @JsonProperty("alpha") public Object alpha;
@@ -59,6 +64,16 @@ public final class TrainConfig {
     @JsonProperty("z0") public Object z0;
     @JsonProperty("reduction") public Object reduction;
     @JsonProperty("detach_weight") public Object detachWeight;
+    @JsonProperty("f_divergence_type") public Object fDivergenceType;
+    @JsonProperty("f_alpha_divergence_coef") public Object fAlphaDivergenceCoef;
+    @JsonProperty("discopop_tau") public Object discopopTau;
+    @JsonProperty("bco_running_mean") public Object bcoRunningMean;
+    @JsonProperty("use_weighting") public Object useWeighting;
+    @JsonProperty("kl_terms") public Object klTerms;
+    @JsonProperty("adaptive_weight") public Object adaptiveWeight;
+    @JsonProperty("sync_ref_model") public Boolean syncRefModel = false;
+    @JsonProperty("ref_model_mixup_alpha") public Double refModelMixupAlpha = 0.6;
+    @JsonProperty("ref_model_sync_steps") public Integer refModelSyncSteps = 512;
     @JsonProperty("precompute_ref_log_probs") public Boolean precomputeRefLogProbs = false;
     @JsonProperty("ref_cache_dir") public String refCacheDir;
 
@@ -107,13 +122,30 @@ public final class TrainConfig {
     }
 
     /**
+     * The run's loss: {@code loss_type} (one name, or a list mixed with {@code loss_weights}) with
+     * the hyperparameters that are set.
+     *
+     * @return the loss
+     * @throws IllegalArgumentException naming an unknown loss or hyperparameter or a bad value
+     */
+    public io.github.dgpo.losses.PreferenceLoss loss() {
+        return io.github.dgpo.losses.PreferenceLosses.create(lossType, lossWeights, lossHyperparameters());
+    }
+
+    /** @return the loss types as one name, {@code +}-joined for a mixture */
+    public String lossName() {
+        return String.join("+", lossType);
+    }
+
+    /**
      * The loss hyperparameters that are set, under their config names.
      *
      * @return an ordered map
      */
     public Map<String, Object> lossHyperparameters() {
         Map<String, Object> m = new LinkedHashMap<>();
-        Object[] values = {beta, tau, alpha, lambda, lambdaW, lambdaL, delta, gamma, labelSmoothing, referenceFree, z0, reduction, detachWeight};
+        Object[] values = {beta, tau, alpha, lambda, lambdaW, lambdaL, delta, gamma, labelSmoothing, referenceFree, z0, reduction, detachWeight,
+            fDivergenceType, fAlphaDivergenceCoef, discopopTau, bcoRunningMean, useWeighting, klTerms, adaptiveWeight};
         for (int i = 0; i < values.length; i++) {
             if (values[i] != null) {
                 m.put(LOSS_KEYS.get(i), values[i]);

@@ -92,6 +92,15 @@ final class GradientProbe {
      * @return the quantities
      */
     Measurement measure(TokenizedPair pair, int key, NDManager m) {
+        java.util.Optional<Map<String, Double>> kept = loss.state().map(s -> s.save());
+        try {
+            return measureAsIs(pair, key, m);
+        } finally {
+            kept.ifPresent(saved -> loss.state().orElseThrow().restore(saved));
+        }
+    }
+
+    private Measurement measureAsIs(TokenizedPair pair, int key, NDManager m) {
         double[] sums = new double[2];
         double[] d = new double[2];
         Map<String, NDArray> gw = gradient(pair, key, 0, m, sums, d);

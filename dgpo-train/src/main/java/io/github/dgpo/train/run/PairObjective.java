@@ -12,6 +12,7 @@ import io.github.dgpo.train.score.PairScorer;
 import io.github.dgpo.train.score.ScoredPairs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** A preference loss over pairs: the policy's sums, the loss on them, and their gradient back. */
 final class PairObjective implements Objective {
@@ -107,6 +108,16 @@ final class PairObjective implements Objective {
      * @return means over the pairs and the per-pair values
      */
     Evaluation evaluate(List<TokenizedPair> pairs, int[] keys) {
+        java.util.Optional<Map<String, Double>> kept = loss.state().map(s -> s.save());
+        try {
+            return score(pairs, keys);
+        } finally {
+            kept.ifPresent(saved -> loss.state().orElseThrow().restore(saved));
+        }
+    }
+
+    /** Evaluation leaves the loss's state (BCO's running mean) as training left it. */
+    private Evaluation score(List<TokenizedPair> pairs, int[] keys) {
         MetricsWindow window = new MetricsWindow();
         int n = pairs.size();
         double[][] values = new double[5][n];

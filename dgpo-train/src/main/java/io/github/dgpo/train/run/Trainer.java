@@ -10,7 +10,6 @@ import io.github.dgpo.data.batch.RowLayout;
 import io.github.dgpo.data.tokenize.TokenizedPair;
 import io.github.dgpo.losses.LossInput;
 import io.github.dgpo.losses.PreferenceLoss;
-import io.github.dgpo.losses.PreferenceLosses;
 import io.github.dgpo.train.config.TrainConfig;
 import io.github.dgpo.train.optim.AdamW;
 import io.github.dgpo.train.plot.TrainingPlots;
@@ -125,12 +124,12 @@ public final class Trainer {
         OfflineEngine.configure();
         RunFolder folder = RunFolder.prepare(Paths.get(c.outputDir), mode);
         RunModels.check(c);
-        PreferenceLoss loss = PreferenceLosses.create(c.lossType, c.lossHyperparameters());
+        PreferenceLoss loss = c.loss();
         checkReferenceUse(loss);
         Path tokenizerDir = RunModels.tokenizerDir(c);
         TrainingData data = TrainingData.load(c, tokenizerDir);
         if (data.unpaired() && loss.unpaired().isEmpty()) {
-            throw new IllegalArgumentException("the data holds unpaired examples; loss_type " + c.lossType + " has no unpaired form");
+            throw new IllegalArgumentException("the data holds unpaired examples; loss_type " + c.lossName() + " has no unpaired form");
         }
         if (data.unpaired() && c.precomputeRefLogProbs) {
             throw new IllegalArgumentException("precompute_ref_log_probs is for paired data; unpaired KTO scores each batch with the reference model");
@@ -160,6 +159,8 @@ public final class Trainer {
                     Path ckpt = folder.resumeFrom().get();
                     state = Checkpoints.state(ckpt);
                     Checkpoints.restoreOptimizer(ckpt, optimizer, state.adamSteps);
+                    Map<String, Double> saved = state.lossState;
+                    loss.state().ifPresent(s -> s.restore(saved));
                     MetricsLog.truncateAfter(folder.dir(), state.globalStep);
                     LOG.info("resuming from {} at step {}", ckpt, state.globalStep);
                 }
@@ -174,8 +175,13 @@ public final class Trainer {
                     if (c.entanglementSteps > 0 && objective instanceof PairObjective pairs) {
                         listeners.add(entanglement(pairs, new GradientProbe(scorer, loss, params), params, metrics, root));
                     }
-                    listeners.add(new CheckpointListener(c.saveSteps,
-                            () -> Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit)));
+                    if (c.syncRefModel) {
+                        listeners.add(new ReferenceSync(params, ((LiveReference) reference).model().parameters(), c.refModelMixupAlpha, c.refModelSyncSteps));
+                    }
+                    listeners.add(new CheckpointListener(c.saveSteps, () -> {
+                        runState.lossState = loss.state().map(s -> s.save()).orElse(null);
+                        return Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit);
+                    }));
                     listeners.addAll(extraListeners);
                     TrainingLoop loop = new TrainingLoop(objective, params, optimizer, state, loopSettings(), c.learningRate, c.warmupRatio, c.lrSchedulerType, listeners)
                             .poisoning(poisonedSteps)
@@ -194,8 +200,12 @@ public final class Trainer {
     }
 
     private void checkReferenceUse(PreferenceLoss loss) {
+        if (c.syncRefModel && (c.precomputeRefLogProbs || !loss.inputs().contains(LossInput.REFERENCE))) {
+            throw new IllegalArgumentException("sync_ref_model (TR-DPO) moves a live reference model towards the policy: it needs a loss that reads a reference ("
+                    + c.lossName() + (loss.inputs().contains(LossInput.REFERENCE) ? " does" : " does not") + ") and precompute_ref_log_probs: false");
+        }
         if (loss.inputs().contains(LossInput.MISMATCHED_PAIRS) && c.precomputeRefLogProbs) {
-            throw new IllegalArgumentException("loss " + c.lossType + " scores mismatched pairs with the reference on every batch (kto estimating z0),"
+            throw new IllegalArgumentException("loss " + c.lossName() + " scores mismatched pairs with the reference on every batch (kto estimating z0),"
                     + " so the reference must stay in memory: set precompute_ref_log_probs: false" + (loss.hyperparameters().containsKey("z0") ? ", or give z0" : ""));
         }
     }

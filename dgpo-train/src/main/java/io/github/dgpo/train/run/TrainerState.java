@@ -26,6 +26,8 @@ public final class TrainerState {
     @JsonProperty("seed") public long seed;
     /** Total updates planned. */
     @JsonProperty("total_steps") public int totalSteps;
+    /** The loss's state between batches (BCO's running mean), or null. */
+    @JsonProperty("loss_state") public java.util.Map<String, Double> lossState;
     /**
      * Per-pair values of the probe sets at step 0 ({@code probe} and {@code eval}, each with
      * {@code chosen}, {@code rejected} and {@code margins}), so the end-of-run finding compares

@@ -35,7 +35,7 @@ class DgpoConfigsTest {
                 assertEquals(0.1, c.warmupRatio, 0.0, p.toString());
                 assertEquals(2048, c.maxLength, p.toString());
                 assertEquals(1.0, c.numTrainEpochs, 0.0, p.toString());
-                assertEquals(PreferenceLosses.create(c.lossType).hyperparameters().keySet().containsAll(c.lossHyperparameters().keySet()), true, p.toString());
+                assertEquals(c.loss().hyperparameters().keySet().containsAll(c.lossHyperparameters().keySet()), true, p.toString());
             }
         }
         for (String loss : PreferenceLosses.PAPER_LOSSES) {

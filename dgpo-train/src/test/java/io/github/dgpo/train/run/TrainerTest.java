@@ -55,19 +55,33 @@ class TrainerTest {
         }
     }
 
+    /**
+     * Four micro-batches of two pairs accumulated equal one batch of eight, over two optimizer
+     * steps with gradient clipping active (one AdamW step would hide a wrong gradient scale: its
+     * first update is the gradient's sign).
+     */
     @Test
     void accumulatingMicroBatchesEqualsOneLargeBatch() throws Exception {
         Path a = tmp.resolve("accumulated");
         Path b = tmp.resolve("large");
-        String[] common = {"loss_type: dgpo", "max_steps: 1", "group_by_length: false", "max_grad_norm: 0.0"};
+        String[] common = {"loss_type: dgpo", "max_steps: 2", "group_by_length: false", "max_grad_norm: 0.0001"};
         new Trainer(load(config(tmp, a.toString(), common), "per_device_train_batch_size=2", "gradient_accumulation_steps=4"), Trainer.Mode.FRESH, null).run();
         new Trainer(load(config(tmp, b.toString(), common), "per_device_train_batch_size=8", "gradient_accumulation_steps=1"), Trainer.Mode.FRESH, null).run();
         Map<String, float[]> wa = weights(a);
         Map<String, float[]> wb = weights(b);
         assertSameWeights(wa, wb, 1e-5);
+        List<JsonNode> la = TrainTestSupport.trainingLines(a);
+        TrainTestSupport.assertSameLines(la, TrainTestSupport.trainingLines(b), 1e-5);
+        for (JsonNode line : la) {
+            assertTrue(line.get("grad_norm").asDouble() > 0.0001, "clipping is active: norm " + line.get("grad_norm"));
+        }
         Path fresh = tmp.resolve("untrained");
         new Trainer(load(config(tmp, fresh.toString(), common), "max_steps=1", "learning_rate=1e-12"), Trainer.Mode.FRESH, null).run();
-        assertThrows(AssertionError.class, () -> assertSameWeights(weights(fresh), wa, 1e-5), "the step must have changed the weights");
+        assertThrows(AssertionError.class, () -> assertSameWeights(weights(fresh), wa, 1e-5), "the steps must have changed the weights");
+        Path unclipped = tmp.resolve("unclipped");
+        new Trainer(load(config(tmp, unclipped.toString(), common), "per_device_train_batch_size=8", "gradient_accumulation_steps=1", "max_grad_norm=0"),
+                Trainer.Mode.FRESH, null).run();
+        assertThrows(AssertionError.class, () -> assertSameWeights(weights(unclipped), wb, 1e-5), "clipping changed the second update");
     }
 
     @Test
