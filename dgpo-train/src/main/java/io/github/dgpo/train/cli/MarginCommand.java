@@ -44,8 +44,12 @@ public final class MarginCommand implements Callable<Integer> {
 
     private static final int BATCH = 8192;
 
-    @Option(names = "--loss", required = true, description = "the loss's name, e.g. dgpo, dpo, ipo, kto, simpo, aot (all: docs/losses.md)")
-    String loss;
+    @Option(names = "--loss", required = true, split = ",", description = "the loss's name, e.g. dgpo, dpo, ipo, kto, simpo, aot (all: docs/losses.md);"
+            + " a comma-separated list for a mixture (dpo,sft)")
+    List<String> loss;
+
+    @Option(names = "--loss-weights", split = ",", description = "a mixture's weights, one per loss (default 1 each)")
+    List<Double> lossWeights;
 
     @Option(names = "--param", description = "hyperparameter key=value (repeatable), e.g. beta=0.1, z0=0.5")
     Map<String, String> params = new LinkedHashMap<>();
@@ -77,10 +81,10 @@ public final class MarginCommand implements Callable<Integer> {
         if (output != null && input == null) {
             throw new UserInputException("--output needs --input");
         }
-        PreferenceLoss asked = PreferenceLosses.create(loss, params);
+        PreferenceLoss asked = PreferenceLosses.create(loss, lossWeights, params);
         PreferenceLoss preferenceLoss = asked.fromSumsOnly();
         if (preferenceLoss != asked) {
-            err.println("note: " + loss + " needs passes over other pairs that a table of sums cannot give; using " + preferenceLoss);
+            err.println("note: " + String.join("+", loss) + " needs passes over other pairs that a table of sums cannot give; using " + preferenceLoss);
         }
         if (input != null) {
             long count = score(preferenceLoss);
@@ -99,7 +103,7 @@ public final class MarginCommand implements Callable<Integer> {
     }
 
     private long score(PreferenceLoss preferenceLoss) throws IOException {
-        MarginRows rows = new MarginRows(input, preferenceLoss.requiresReference());
+        MarginRows rows = new MarginRows(input, preferenceLoss.requiresReference(), preferenceLoss.inputs().contains(io.github.dgpo.losses.LossInput.TOKEN_ALIGNMENT));
         // First pass validates every line, so a bad line leaves no partial output anywhere.
         long count = rows.forEachBatch(BATCH, batch -> {});
         if (output == null) {
@@ -131,7 +135,7 @@ public final class MarginCommand implements Callable<Integer> {
 
     private static void writeBatch(NDManager root, PreferenceLoss loss, List<MarginRows.Row> batch, Writer out) {
         int n = batch.size();
-        double[][] cols = new double[6][n];
+        double[][] cols = new double[8][n];
         for (int i = 0; i < n; i++) {
             MarginRows.Row r = batch.get(i);
             cols[0][i] = r.sw();
@@ -140,11 +144,16 @@ public final class MarginCommand implements Callable<Integer> {
             cols[3][i] = r.nl();
             cols[4][i] = r.rw();
             cols[5][i] = r.rl();
+            cols[6][i] = r.aw();
+            cols[7][i] = r.al();
         }
         try (NDManager m = root.newSubManager()) {
             PairLogps logps = PairLogps.of(m.create(cols[0]), m.create(cols[1]), m.create(cols[2]), m.create(cols[3]));
             if (loss.requiresReference()) {
                 logps = logps.withReference(m.create(cols[4]), m.create(cols[5]));
+            }
+            if (loss.inputs().contains(io.github.dgpo.losses.LossInput.TOKEN_ALIGNMENT)) {
+                logps = logps.withAlignment(m.create(cols[6]), m.create(cols[7]));
             }
             LossOutput result = loss.compute(logps);
             double[] perPair = result.perPair().toDoubleArray();

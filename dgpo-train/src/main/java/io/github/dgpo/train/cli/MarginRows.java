@@ -20,7 +20,9 @@ import java.util.function.Consumer;
 /**
  * Reads the {@code margin} command's JSONL input: one object per line with {@code
  * chosen_logp_sum}, {@code rejected_logp_sum}, {@code chosen_tokens}, {@code rejected_tokens}
- * and, for losses with a reference, {@code ref_chosen_logp_sum}, {@code ref_rejected_logp_sum}.
+ * and, for losses with a reference, {@code ref_chosen_logp_sum}, {@code ref_rejected_logp_sum};
+ * with WPO weighting {@code chosen_alignment}, {@code rejected_alignment} (sums of {@code log p
+ * - log Σ p²} over each completion).
  * Blank lines are skipped; any other defect is a {@link UserInputException} naming the file,
  * the line and the field.
  */
@@ -32,20 +34,24 @@ final class MarginRows {
     static final String REJECTED_TOKENS = "rejected_tokens";
     static final String REF_CHOSEN = "ref_chosen_logp_sum";
     static final String REF_REJECTED = "ref_rejected_logp_sum";
+    static final String CHOSEN_ALIGNMENT = "chosen_alignment";
+    static final String REJECTED_ALIGNMENT = "rejected_alignment";
 
     /** Accepts {@code NaN}/{@code Infinity} literals so they are reported as non-finite. */
     static final ObjectMapper JSON =
             JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     /** One parsed line. */
-    record Row(long line, ObjectNode json, double sw, double sl, double nw, double nl, double rw, double rl) {}
+    record Row(long line, ObjectNode json, double sw, double sl, double nw, double nl, double rw, double rl, double aw, double al) {}
 
     private final Path path;
     private final boolean reference;
+    private final boolean alignment;
 
-    MarginRows(Path path, boolean reference) {
+    MarginRows(Path path, boolean reference, boolean alignment) {
         this.path = path;
         this.reference = reference;
+        this.alignment = alignment;
     }
 
     /**
@@ -100,7 +106,9 @@ final class MarginRows {
         double nl = tokens(line, obj, REJECTED_TOKENS);
         double rw = reference ? logp(line, obj, REF_CHOSEN) : 0;
         double rl = reference ? logp(line, obj, REF_REJECTED) : 0;
-        return new Row(line, obj, sw, sl, nw, nl, rw, rl);
+        double aw = alignment ? number(line, obj, CHOSEN_ALIGNMENT) : 0;
+        double al = alignment ? number(line, obj, REJECTED_ALIGNMENT) : 0;
+        return new Row(line, obj, sw, sl, nw, nl, rw, rl, aw, al);
     }
 
     private double number(long line, ObjectNode obj, String field) {

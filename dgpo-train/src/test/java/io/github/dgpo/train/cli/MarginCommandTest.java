@@ -42,6 +42,28 @@ class MarginCommandTest {
         return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
     }
 
+    /** RPO as a mixture (DPO + 0.5·SFT) and WPO weights from alignment columns, against plain arithmetic. */
+    @Test
+    void mixturesAndWpoWeightsThroughTheCommandLine() throws Exception {
+        Path in = input("{\"chosen_logp_sum\": -6, \"rejected_logp_sum\": -9, \"chosen_tokens\": 3, \"rejected_tokens\": 4,"
+                + " \"ref_chosen_logp_sum\": -7, \"ref_rejected_logp_sum\": -8, \"chosen_alignment\": -1.5, \"rejected_alignment\": -2.0}");
+        TestRepo.Run r = run("margin", "--loss", "dpo,sft", "--loss-weights", "1,0.5", "--param", "beta=0.1", "--input", in.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode line = JSON.readTree(r.out().trim());
+        double z = 0.1 * ((-6 + 7) - (-9 + 8));
+        double dpo = logOnePlusExp(-z);
+        assertEquals(dpo + 0.5 * 2.0, line.get("loss").asDouble(), 1e-12, "DPO + 0.5 x the chosen NLL (6/3)");
+        double s = 1 / (1 + Math.exp(z));
+        assertEquals(0.1 * s + 0.5 / 3, line.get("d_w").asDouble(), 1e-12);
+        TestRepo.Run wpo = run("margin", "--loss", "dpo", "--param", "beta=0.1", "--param", "use_weighting=true", "--input", in.toString());
+        assertEquals(0, wpo.code(), wpo.err());
+        double weight = Math.exp(-1.5 / 3) * Math.exp(-2.0 / 4);
+        assertEquals(weight * dpo, JSON.readTree(wpo.out().trim()).get("loss").asDouble(), 1e-12, "the pair weighs exp(mean aligned logp) of both completions");
+        TestRepo.Run missing = run("margin", "--loss", "dpo", "--param", "use_weighting=true", "--input", input("{\"chosen_logp_sum\": -6, \"rejected_logp_sum\": -9,"
+                + " \"chosen_tokens\": 3, \"rejected_tokens\": 4, \"ref_chosen_logp_sum\": -7, \"ref_rejected_logp_sum\": -8}").toString());
+        assertTrue(missing.err().contains(":1: field 'chosen_alignment' is missing"), missing.err());
+    }
+
     /** DPO, β = 0.1, computed here in plain double arithmetic from the spec's formulas. */
     @Test
     void dpoLinesCarryLossGradientsAndMarginComputedIndependently() throws Exception {
