@@ -18,7 +18,8 @@ import java.util.function.Function;
  * rrhf}, {@code slic-hf}, {@code orpo}, {@code simpo}), {@code sft}, and TRL's other {@code
  * DPOTrainer} loss types ({@code hinge}, {@code robust}, {@code exo-pair}, {@code nca-pair},
  * {@code bco-pair}, {@code sppo-hard}, {@code apo-zero}, {@code apo-down}, {@code discopop},
- * {@code sigmoid-norm}, {@code aot}, {@code aot-unpaired}); a list of names makes a {@link
+ * {@code sigmoid-norm}, {@code aot}, {@code aot-unpaired}), and DGPO's exact divergence-gap
+ * objective {@code dgpo-kl}; a list of names makes a {@link
  * LossMixture}, and {@code use_weighting = true} wraps the result in {@link WpoWeightedLoss}.
  */
 public final class PreferenceLosses {
@@ -52,6 +53,7 @@ public final class PreferenceLosses {
         LOSSES.put("sigmoid-norm", SigmoidNormLoss::new);
         LOSSES.put("aot", AotLoss::new);
         LOSSES.put("aot-unpaired", AotUnpairedLoss::new);
+        LOSSES.put("dgpo-kl", DgpoKlLoss::new);
     }
 
     /** The nine losses the DGPO paper compares, in the order of its tables. */

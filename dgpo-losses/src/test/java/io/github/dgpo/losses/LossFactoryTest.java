@@ -15,7 +15,7 @@ class LossFactoryTest {
     @Test
     void allNamesCreateLossesWithTheirNames() {
         assertEquals(List.of("dgpo", "dpo", "ipo", "cpo", "kto", "rrhf", "slic-hf", "orpo", "simpo", "sft", "hinge", "robust", "exo-pair",
-                "nca-pair", "bco-pair", "sppo-hard", "apo-zero", "apo-down", "discopop", "sigmoid-norm", "aot", "aot-unpaired"),
+                "nca-pair", "bco-pair", "sppo-hard", "apo-zero", "apo-down", "discopop", "sigmoid-norm", "aot", "aot-unpaired", "dgpo-kl"),
                 List.copyOf(PreferenceLosses.names()));
         for (String name : PreferenceLosses.names()) {
             assertEquals(name, PreferenceLosses.create(name).name());
@@ -108,7 +108,7 @@ class LossFactoryTest {
     void unknownLossListsValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLosses.create("dop"));
         assertEquals("unknown loss 'dop'; valid: dgpo, dpo, ipo, cpo, kto, rrhf, slic-hf, orpo, simpo, sft, hinge, robust, exo-pair,"
-                + " nca-pair, bco-pair, sppo-hard, apo-zero, apo-down, discopop, sigmoid-norm, aot, aot-unpaired", e.getMessage());
+                + " nca-pair, bco-pair, sppo-hard, apo-zero, apo-down, discopop, sigmoid-norm, aot, aot-unpaired, dgpo-kl", e.getMessage());
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Test points: per pair {@code S_w, S_l, n_w, n_l, R_w, R_l}, KTO's mismatched sums and WPO's
- * token-alignment sums, in double precision.
+ * Test points: per pair {@code S_w, S_l, n_w, n_l, R_w, R_l}, KTO's mismatched sums, WPO's
+ * token-alignment sums and {@code dgpo-kl}'s aligned divergences, in double precision.
  */
 final class Points {
 
@@ -165,8 +165,17 @@ final class Points {
                 array(m, misRef, type),
                 array(m, alignW, type),
                 array(m, alignL, type),
-                null,
-                null);
+                array(m, divergence(0.05, 4), type),
+                array(m, divergence(0.04, 5), type));
+    }
+
+    /** Aligned-position divergence sums for {@code dgpo-kl}: {@code c·min(n_w, n_l)·(1 + i mod period)} (positive, growing with the shared length). */
+    private double[] divergence(double c, int period) {
+        double[] out = new double[nw.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = c * Math.min(nw[i], nl[i]) * (1 + i % period);
+        }
+        return out;
     }
 
     private static NDArray array(NDManager m, double[] x, DataType type) {

@@ -421,6 +421,33 @@ public final class SequenceLogprobs {
             this.attachedSums = attachedSums;
         }
 
+        CausalLm model() {
+            return model;
+        }
+
+        NDArray leaf() {
+            return leaf;
+        }
+
+        CompletionTargets targets() {
+            return targets;
+        }
+
+        /**
+         * The divergences between the two completions of each group at their aligned positions
+         * (computed now, without gradient; {@link AlignedDivergences#backward} trains through
+         * them before this result's {@link #backward}).
+         *
+         * @param groups {@code {chosen sequence, rejected sequence}} per pair
+         * @return the divergences
+         */
+        public AlignedDivergences alignedDivergences(int[][] groups) {
+            if (body == null || leaf == null) {
+                throw new IllegalStateException("no completion tokens, or a result of the one-pass head (which has trained already)");
+            }
+            return new AlignedDivergences(this, groups, owner.chunkSize);
+        }
+
         /**
          * Returns the per-sequence sums (weighted by the targets' token weights, if any).
          *

@@ -33,7 +33,8 @@ final class PairObjective implements Objective {
      * @param data the run's pairs
      * @param evalBatch pairs per evaluation pass
      * @param onePassHead whether to train through the one-pass head when the loss is computed
-     *     pair by pair (batch-dependent losses always take the two-pass head)
+     *     pair by pair from the sums (batch-dependent losses and the aligned divergences always
+     *     take the two-pass head)
      * @param root the parent manager
      */
     PairObjective(PairScorer scorer, PreferenceLoss loss, TrainingData data, int evalBatch, boolean onePassHead, NDManager root) {
@@ -42,7 +43,7 @@ final class PairObjective implements Objective {
         this.train = data.train();
         this.eval = data.eval();
         this.evalBatch = evalBatch;
-        this.onePass = onePassHead && !loss.batchDependent();
+        this.onePass = onePassHead && !loss.batchDependent() && !loss.inputs().contains(io.github.dgpo.losses.LossInput.ALIGNED_KL);
         this.root = root;
     }
 

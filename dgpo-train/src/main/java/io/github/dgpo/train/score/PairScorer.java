@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.NoGradient;
+import io.github.dgpo.core.logprobs.AlignedDivergences;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.FlopCount;
@@ -92,7 +93,20 @@ public final class PairScorer {
             flops[0] += 2 * FlopCount.forward(policy.config(), shifted.input(), shifted.targets());
             mismatched = bothModels(shifted, m);
         }
-        return new ScoredPairs(head(inputs).compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens(), flops[0]);
+        SequenceLogprobs.Result result = head(inputs).compute(policy, batch.input(), batch.targets(), m);
+        AlignedDivergences divergences = null;
+        if (inputs.contains(LossInput.ALIGNED_KL)) {
+            int b = pairs.size();
+            int[][] groups = new int[b][];
+            for (int p = 0; p < b; p++) {
+                groups[p] = new int[] {p, b + p};
+            }
+            try (Profiler.Phase phase = Profiler.phase("aligned_kl")) {
+                divergences = result.alignedDivergences(groups);
+            }
+            flops[0] += 3 * 2 * 2.0 * policy.config().hiddenSize() * policy.config().vocabSize() * divergences.positions();
+        }
+        return new ScoredPairs(result, ref, mismatched, divergences, batch.logicalTokens(), flops[0]);
     }
 
     private PackedBatch pack(List<TokenizedPair> pairs) {
@@ -129,8 +143,8 @@ public final class PairScorer {
      * @return the scores, the gradient already in the policy's parameters
      */
     public ScoredPairs train(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, ChunkLoss loss, GradientCollector collector, NDManager m) {
-        if (inputs.contains(LossInput.MISMATCHED_PAIRS)) {
-            throw new IllegalArgumentException("the one-pass head is for losses computed pair by pair");
+        if (inputs.contains(LossInput.MISMATCHED_PAIRS) || inputs.contains(LossInput.ALIGNED_KL)) {
+            throw new IllegalArgumentException("the one-pass head is for losses computed pair by pair from the sums");
         }
         PackedBatch batch = pack(pairs);
         double[] flops = {trainingFlops(batch)};

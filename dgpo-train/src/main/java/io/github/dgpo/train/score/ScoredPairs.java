@@ -3,6 +3,7 @@ package io.github.dgpo.train.score;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.github.dgpo.core.logprobs.AlignedDivergences;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.losses.PairLogps;
 
@@ -21,9 +22,16 @@ public final class ScoredPairs {
     private final float[] alignment;
     private final long logicalTokens;
     private final double flops;
+    private final AlignedDivergences divergences;
     private NDArray leaf;
+    private NDArray forwardLeaf;
+    private NDArray reverseLeaf;
 
     ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens, double flops) {
+        this(policy, reference, mismatched, null, logicalTokens, flops);
+    }
+
+    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, AlignedDivergences divergences, long logicalTokens, double flops) {
         this.policy = policy;
         this.sums = policy.sums();
         this.counts = policy.counts();
@@ -32,6 +40,7 @@ public final class ScoredPairs {
         this.mismatched = mismatched;
         this.logicalTokens = logicalTokens;
         this.flops = flops;
+        this.divergences = divergences;
     }
 
     /** @return FLOPs the scoring needed, counting the policy pass as trained (forward and backward) */
@@ -80,6 +89,13 @@ public final class ScoredPairs {
         if (mismatched != null) {
             logps = logps.withMismatched(m.create(mismatched[0]), m.create(mismatched[1]));
         }
+        if (divergences != null) {
+            forwardLeaf = m.create(divergences.forward());
+            reverseLeaf = m.create(divergences.reverse());
+            forwardLeaf.setRequiresGradient(true);
+            reverseLeaf.setRequiresGradient(true);
+            logps = logps.withAlignedKl(forwardLeaf, reverseLeaf);
+        }
         return logps;
     }
 
@@ -92,7 +108,16 @@ public final class ScoredPairs {
         if (leaf == null) {
             throw new IllegalStateException("compute the loss on logps() first");
         }
-        policy.backward(collector, leaf.getGradient());
+        if (divergences != null) {
+            divergences.backward(collector, gradientOf(forwardLeaf), gradientOf(reverseLeaf));
+        }
+        policy.backward(collector, leaf.getManager().create(gradientOf(leaf)));
+    }
+
+    /** A leaf's gradient, zeros when the loss did not depend on it. */
+    private static float[] gradientOf(NDArray leaf) {
+        NDArray g = leaf.getGradient();
+        return g == null || g.size() != leaf.size() ? new float[Math.toIntExact(leaf.size())] : g.toFloatArray();
     }
 
     /**
