@@ -30,16 +30,22 @@ public final class TrainCommand implements Callable<Integer> {
         @Option(names = "--resume", description = "continue from the newest complete checkpoint in output_dir")
         boolean resume;
 
-        @Option(names = "--overwrite", description = "delete what output_dir holds and start again")
+        @Option(names = "--overwrite", description = "replace the run output_dir holds (the old run is kept aside until the new one has started)")
         boolean overwrite;
     }
+
+    @Option(names = "--force", description = "with --overwrite, also replace an output_dir that does not look like a dgpo run")
+    boolean force;
 
     @Override
     public Integer call() throws Exception {
         TrainConfig c = ConfigLoader.load(config, overrides);
         Trainer.Mode mode = existing == null ? Trainer.Mode.FRESH : existing.resume ? Trainer.Mode.RESUME : Trainer.Mode.OVERWRITE;
         try {
-            Trainer.Result r = new Trainer(c, mode, System.err).run();
+            if (force && mode != Trainer.Mode.OVERWRITE) {
+                throw new UserInputException("--force goes with --overwrite");
+            }
+            Trainer.Result r = new Trainer(c, mode, System.err).force(force).run();
             System.err.printf("done: %d steps (%d skipped) in %s%n", r.steps(), r.skippedSteps(), r.outputDir());
             r.finding().forEach(f -> System.err.println("finding: " + f.sentence()));
             return 0;

@@ -24,12 +24,44 @@ final class RunModels {
         if (c.modelNameOrPath != null && !Files.isDirectory(Paths.get(c.modelNameOrPath))) {
             throw new IllegalArgumentException("model_name_or_path " + c.modelNameOrPath + ": model folder does not exist");
         }
+        if (c.modelNameOrPath != null) {
+            try {
+                ModelConfig.read(Paths.get(c.modelNameOrPath));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("model_name_or_path " + c.modelNameOrPath + ": " + e.getMessage(), e);
+            }
+        }
         if (c.randomModel != null && c.tokenizerNameOrPath == null) {
             throw new IllegalArgumentException("random_model needs tokenizer_name_or_path");
         }
         if (c.randomModel != null) {
             randomConfig(c);
         }
+    }
+
+    /**
+     * The run's inputs by what they are: paths the output folder must neither be nor hold.
+     *
+     * @param c the config
+     * @return description to path
+     */
+    static java.util.Map<String, Path> inputs(TrainConfig c) {
+        java.util.Map<String, Path> in = new java.util.LinkedHashMap<>();
+        if (c.modelNameOrPath != null) {
+            in.put("model folder (model_name_or_path)", Paths.get(c.modelNameOrPath));
+        }
+        if (c.refModelNameOrPath != null) {
+            in.put("reference model folder (ref_model_name_or_path)", Paths.get(c.refModelNameOrPath));
+        }
+        in.put("tokenizer folder", tokenizerDir(c));
+        in.put("dataset (dataset_path)", Paths.get(c.datasetPath));
+        if (c.evalDatasetPath != null) {
+            in.put("evaluation dataset (eval_dataset_path)", Paths.get(c.evalDatasetPath));
+        }
+        if (c.refCacheDir != null) {
+            in.put("reference cache (ref_cache_dir)", Paths.get(c.refCacheDir));
+        }
+        return in;
     }
 
     /** @return the tokenizer folder: {@code tokenizer_name_or_path}, else the model folder */

@@ -76,6 +76,7 @@ public final class Trainer {
     private final Mode mode;
     private final PrintStream console;
     private IntPredicate poisonedSteps = step -> false;
+    private boolean force;
     private final List<TrainingListener> extraListeners = new ArrayList<>();
 
     /**
@@ -103,6 +104,18 @@ public final class Trainer {
     }
 
     /**
+     * Lets {@link Mode#OVERWRITE} replace an output folder that does not look like a dgpo run
+     * (it never replaces a folder that is or holds one of the run's inputs).
+     *
+     * @param force whether to
+     * @return this
+     */
+    public Trainer force(boolean force) {
+        this.force = force;
+        return this;
+    }
+
+    /**
      * Adds a listener that follows the run besides the trainer's own (metrics file, progress,
      * checkpoints).
      *
@@ -122,7 +135,6 @@ public final class Trainer {
      */
     public Result run() throws IOException {
         OfflineEngine.configure();
-        RunFolder folder = RunFolder.prepare(Paths.get(c.outputDir), mode);
         RunModels.check(c);
         PreferenceLoss loss = c.loss();
         checkReferenceUse(loss);
@@ -136,8 +148,18 @@ public final class Trainer {
         }
         LOG.info("data: {} training {}, {} evaluation; {}", data.trainSize(), data.unpaired() ? "examples (unpaired)" : "pairs",
                 data.unpaired() ? data.evalUnpaired().size() : data.eval().size(), data.report().summary().replace("\n", "; "));
-        folder.writeRunInfo(c, loss.toString());
+        try (RunFolder folder = RunFolder.prepare(Paths.get(c.outputDir), mode, force, RunModels.inputs(c))) {
+            try {
+                folder.writeRunInfo(c, loss.toString());
+                return train(folder, loss, data, tokenizerDir);
+            } catch (RuntimeException | IOException | Error e) {
+                folder.restore();
+                throw e;
+            }
+        }
+    }
 
+    private Result train(RunFolder folder, PreferenceLoss loss, TrainingData data, Path tokenizerDir) throws IOException {
         try (NDManager root = OfflineEngine.newManager()) {
             RowLayout layout = RowLayout.of(data.padId(), c.prefixSharing);
             if (c.ldAlpha != null) {
@@ -168,6 +190,7 @@ public final class Trainer {
                 List<TrainingListener> listeners = new ArrayList<>();
                 ProbeListener probes;
                 try (MetricsFileListener metrics = new MetricsFileListener(folder.dir(), c.loggingSteps)) {
+                    listeners.add(new FolderGuard(folder));
                     listeners.add(metrics);
                     listeners.add(new ProgressBar(console, c.progressBar && console != null));
                     probes = probes(objective, state, metrics);
@@ -179,6 +202,7 @@ public final class Trainer {
                         listeners.add(new ReferenceSync(params, ((LiveReference) reference).model().parameters(), c.refModelMixupAlpha, c.refModelSyncSteps));
                     }
                     listeners.add(new CheckpointListener(c.saveSteps, () -> {
+                        folder.checkIntact();
                         runState.lossState = loss.state().map(s -> s.save()).orElse(null);
                         return Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit);
                     }));
@@ -188,6 +212,7 @@ public final class Trainer {
                             .lastCheckpoint(() -> lastCheckpoint(folder.dir()));
                     loop.run();
                 }
+                folder.checkIntact();
                 folder.writeFinding(probes.finding());
                 policy.setTrainable(false);
                 policy.save(folder.dir(), c.saveDtype.equals("bfloat16") ? DType.BF16 : DType.F32, 5L << 30, tokenizerDir);
@@ -238,6 +263,29 @@ public final class Trainer {
             return Checkpoints.newest(runDir).map(Path::toString).orElse("(none yet)");
         } catch (IOException e) {
             return "(unknown)";
+        }
+    }
+
+    /** Checks the output folder before each step's files are written; the first step completes the replacement of an old run. */
+    private static final class FolderGuard implements TrainingListener {
+        private final RunFolder folder;
+
+        FolderGuard(RunFolder folder) {
+            this.folder = folder;
+        }
+
+        @Override
+        public void onStepEnd(StepRecord step) {
+            folder.checkIntact();
+        }
+
+        @Override
+        public void onStepCompleted(int step, boolean last) {
+            try {
+                folder.started();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
