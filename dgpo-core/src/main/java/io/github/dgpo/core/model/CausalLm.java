@@ -170,7 +170,11 @@ public final class CausalLm implements AutoCloseable {
         for (Map.Entry<String, long[]> e : ParameterLayout.of(config).shapes().entrySet()) {
             String name = e.getKey();
             Shape shape = new Shape(e.getValue());
-            float[] data = new float[Math.toIntExact(shape.size())];
+            if (shape.size() > Integer.MAX_VALUE - 8) {
+                own.close();
+                throw new IllegalArgumentException("random model tensor '" + name + "' of shape " + shape + " has more than 2^31 elements; choose smaller sizes");
+            }
+            float[] data = new float[(int) shape.size()];
             if (name.endsWith(".bias")) {
                 Arrays.fill(data, 0f);
             } else if (ParameterLayout.isNormOrBias(name)) {
