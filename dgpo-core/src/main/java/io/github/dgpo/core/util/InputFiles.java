@@ -24,6 +24,9 @@ public final class InputFiles {
     /** Largest JSON config read whole: {@code config.json}, {@code tokenizer_config.json}, shard indexes, trainer state. */
     public static final long MAX_CONFIG_BYTES = 16L << 20;
 
+    /** Largest {@code tokenizer.json}, compressed or decompressed (the largest published ones are about 35 MB). */
+    public static final long MAX_TOKENIZER_BYTES = 512L << 20;
+
     private InputFiles() {}
 
     /**
