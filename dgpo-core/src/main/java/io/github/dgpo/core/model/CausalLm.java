@@ -15,6 +15,7 @@ import io.github.dgpo.core.safetensors.SafetensorsException;
 import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.safetensors.TensorInfo;
+import io.github.dgpo.core.util.InputFiles;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -42,7 +43,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class CausalLm implements AutoCloseable {
 
-    /** Files copied beside the weights on save when the source folder has them. */
+    /**
+     * Files copied beside the weights on save when the source folder has them: only regular
+     * files that resolve inside that folder (a symlink to {@code /etc/passwd} or a private key
+     * must not end up in a model folder someone may publish; see {@link #unsafeTokenizerFiles}).
+     */
     public static final List<String> TOKENIZER_FILES = List.of(
             "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
             "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json");
@@ -354,20 +359,72 @@ public final class CausalLm implements AutoCloseable {
         Path tok = tokenizerDir != null ? tokenizerDir : source;
         if (tok != null && !tok.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
             for (String f : new LinkedHashSet<>(TOKENIZER_FILES)) {
-                if (Files.exists(tok.resolve(f))) {
-                    copyAtomically(tok.resolve(f), dir.resolve(f));
+                Path from = tok.resolve(f);
+                if (Files.exists(from) || Files.isSymbolicLink(from)) {
+                    String problem = unsafeTokenizerFile(tok, f);
+                    if (problem != null) {
+                        LOG.warn("{}; not copied into {}", problem, dir);
+                    } else {
+                        copyAtomically(from, dir.resolve(f));
+                    }
                 }
             }
             Path gz = tok.resolve("tokenizer.json.gz");
             if (!Files.exists(tok.resolve("tokenizer.json")) && Files.exists(gz)) {
+                String problem = unsafeTokenizerFile(tok, gz.getFileName().toString());
+                if (problem != null) {
+                    LOG.warn("{}; not copied into {}", problem, dir);
+                    return;
+                }
                 // HF loads tokenizer.json only: write the bundled .gz out in full.
                 Path tmp = dir.resolve("tokenizer.json.tmp");
-                try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(gz))) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                try (java.io.InputStream in = InputFiles.openMaybeGzip(gz); java.io.OutputStream out = Files.newOutputStream(tmp)) {
+                    InputFiles.copyBounded(in, out, InputFiles.MAX_TOKENIZER_BYTES, gz.toString());
                 }
                 Files.move(tmp, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         }
+    }
+
+    /**
+     * The tokenizer files of a folder that {@link #save} would not copy, and why: a file that
+     * is not a regular file (a FIFO or device), or a symbolic link that resolves outside the
+     * folder. A trainer can call this before a run to refuse such a folder up front.
+     *
+     * @param tokenizerDir the folder
+     * @return one sentence per file (empty when every file present is safe to copy)
+     * @throws IOException if the folder cannot be resolved
+     */
+    public static List<String> unsafeTokenizerFiles(Path tokenizerDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        List<String> names = new ArrayList<>(TOKENIZER_FILES);
+        names.add("tokenizer.json.gz");
+        for (String f : names) {
+            Path p = tokenizerDir.resolve(f);
+            if (Files.exists(p) || Files.isSymbolicLink(p)) {
+                String problem = unsafeTokenizerFile(tokenizerDir, f);
+                if (problem != null) {
+                    out.add(problem);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String unsafeTokenizerFile(Path dir, String name) throws IOException {
+        Path file = dir.resolve(name);
+        if (!Files.exists(file)) {
+            return file + ": a link to nothing";
+        }
+        Path real = file.toRealPath();
+        Path base = dir.toRealPath();
+        if (!real.startsWith(base)) {
+            return file + ": links to " + real + ", outside " + base;
+        }
+        if (!Files.isRegularFile(real)) {
+            return file + ": not a regular file";
+        }
+        return null;
     }
 
     private static void writeAtomically(Path target, String text) throws IOException {

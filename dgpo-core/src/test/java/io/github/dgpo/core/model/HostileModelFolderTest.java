@@ -1,5 +1,6 @@
 package io.github.dgpo.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -156,6 +157,38 @@ class HostileModelFolderTest {
             String msg = loadError(dir);
             assertTrue(msg.contains(weights + ": tensor 'model.layers.1.mlp.up_proj.weight' holds a non-finite value"), msg);
             assertTrue(msg.contains("element 7"), msg);
+        }
+    }
+
+    @Test
+    void tokenizerFilesAreCopiedOnlyWhenTheyAreRegularFilesInsideTheTokenizerFolder() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret.txt"), "swordfish");
+        Path tok = Files.createDirectories(tmp.resolve("tok"));
+        Files.writeString(tok.resolve("tokenizer.json"), "{\"x\":1}");
+        Files.writeString(tok.resolve("real-merges.txt"), "a b");
+        Files.createSymbolicLink(tok.resolve("merges.txt"), Paths.get("real-merges.txt"));
+        Files.createSymbolicLink(tok.resolve("vocab.json"), secret);
+        Files.createSymbolicLink(tok.resolve("added_tokens.json"), Paths.get("../secret.txt"));
+        boolean devices = Files.exists(Paths.get("/dev/zero"));
+        if (devices) {
+            Files.createSymbolicLink(tok.resolve("special_tokens_map.json"), Paths.get("/dev/zero"));
+        }
+        assertEquals(devices ? 3 : 2, CausalLm.unsafeTokenizerFiles(tok).size(), CausalLm.unsafeTokenizerFiles(tok).toString());
+        assertTrue(CausalLm.unsafeTokenizerFiles(tok).contains(tok.resolve("vocab.json") + ": links to " + secret.toRealPath() + ", outside " + tok.toRealPath()),
+                CausalLm.unsafeTokenizerFiles(tok).toString());
+        Path out = tmp.resolve("out");
+        try (CausalLm model = CausalLm.random(ModelConfig.builder(Architecture.LLAMA).set("vocab_size", 40).build(), 5, manager)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> model.save(out, DType.F32, Long.MAX_VALUE, tok));
+        }
+        assertEquals("{\"x\":1}", Files.readString(out.resolve("tokenizer.json")));
+        assertEquals("a b", Files.readString(out.resolve("merges.txt")), "a link inside the folder is followed");
+        assertFalse(Files.exists(out.resolve("vocab.json")));
+        assertFalse(Files.exists(out.resolve("added_tokens.json")));
+        assertFalse(Files.exists(out.resolve("special_tokens_map.json")));
+        try (java.util.stream.Stream<Path> files = Files.walk(out)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                assertFalse(Files.isRegularFile(p) && Files.size(p) < 1000 && Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1).contains("swordfish"), p.toString());
+            }
         }
     }
 }
