@@ -27,6 +27,8 @@ public final class InputFiles {
     /** Largest {@code tokenizer.json}, compressed or decompressed (the largest published ones are about 35 MB). */
     public static final long MAX_TOKENIZER_BYTES = 512L << 20;
 
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 9;
+
     private InputFiles() {}
 
     /**
@@ -86,12 +88,13 @@ public final class InputFiles {
      * Reads a whole regular file of at most {@code maxBytes} bytes.
      *
      * @param file the file
-     * @param maxBytes the limit
+     * @param maxBytes the limit (capped at the 2 GiB one array holds)
      * @param what what the file is, for the message (e.g. "a JSON config")
      * @return the bytes
      * @throws IOException naming the file when it is not regular, too large or unreadable
      */
     public static byte[] readBounded(Path file, long maxBytes, String what) throws IOException {
+        maxBytes = Math.min(maxBytes, MAX_ARRAY);
         requireRegularFile(file);
         long size = Files.size(file);
         if (size > maxBytes) {
@@ -99,7 +102,7 @@ public final class InputFiles {
         }
         try (InputStream in = Files.newInputStream(file)) {
             // the file may grow after the size check: never read past the limit
-            byte[] bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8));
+            byte[] bytes = in.readNBytes((int) maxBytes + 1);
             if (bytes.length > maxBytes) {
                 throw new IOException(file + ": grew past the " + mib(maxBytes) + " " + what + " may be while it was read");
             }
