@@ -515,12 +515,33 @@ public final class ModelConfig {
         }
 
         /**
+         * Returns the keys {@link #set} accepts.
+         *
+         * @return the HF field names, sorted
+         */
+        public static java.util.SortedSet<String> keys() {
+            return FIELDS;
+        }
+
+        /**
          * Builds the config.
          *
          * @return the config
+         * @throws IllegalArgumentException naming the field at fault
          */
         public ModelConfig build() {
-            return parse(json, "config");
+            return build("config");
+        }
+
+        /**
+         * Builds the config, naming it in messages.
+         *
+         * @param source what the values came from, e.g. {@code random_model}
+         * @return the config
+         * @throws IllegalArgumentException naming the source and field at fault
+         */
+        public ModelConfig build(String source) {
+            return parse(json, source);
         }
     }
 }
