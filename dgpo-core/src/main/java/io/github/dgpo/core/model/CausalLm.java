@@ -56,6 +56,8 @@ public final class CausalLm implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LOAD_CHUNK = 8 * 1024 * 1024;
     private static final float MASKED = -1e9f;
+    /** Largest additive mask (float32 elements) a forward builds: its bytes must fit in one native buffer. */
+    private static final long MAX_MASK_ELEMENTS = (Integer.MAX_VALUE - 8) / Float.BYTES;
 
     private final ModelConfig config;
     private final NDManager manager;
@@ -260,11 +262,20 @@ public final class CausalLm implements AutoCloseable {
      * @param attentionMask mask of the new tokens {@code [N, T]}
      * @param cache the cache, or null
      * @return {@code [N, T, H]}
+     * @throws IllegalArgumentException for an id outside the vocabulary (a tokenizer that does
+     *     not belong to the model; the native embedding would fail with "index out of range"), or
+     *     a batch whose attention mask would not fit in an array
      */
     public NDArray hiddenStates(NDArray ids, NDArray attentionMask, KvCache cache) {
         long n = ids.getShape().get(0);
         int t = Math.toIntExact(ids.getShape().get(1));
         long offset = cache == null ? 0 : cache.length();
+        checkIds(ids);
+        long maskElements = n * t * (offset + t);
+        if (maskElements > MAX_MASK_ELEMENTS) {
+            throw new IllegalArgumentException(n + " rows of " + t + " tokens (" + (offset + t) + " positions) need an attention mask of " + maskElements
+                    + " elements, more than the " + MAX_MASK_ELEMENTS + " one forward pass may use: use shorter sequences or smaller batches");
+        }
         NDManager m = ids.getManager();
         NDArray x = ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
         NDArray[] cs = rope.cosSin(m, offset, t);
@@ -284,6 +295,19 @@ public final class CausalLm implements AutoCloseable {
             x = layer.forward(x, cs[0], cs[1], mask, cache);
         }
         return norm.forward(x);
+    }
+
+    private void checkIds(NDArray ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        long max = ids.max().toType(DataType.INT64, false).getLong();
+        long min = ids.min().toType(DataType.INT64, false).getLong();
+        int vocab = config.vocabSize();
+        if (max >= vocab || min < 0) {
+            throw new IllegalArgumentException("token id " + (max >= vocab ? max : min) + " is outside the model's vocabulary (vocab_size " + vocab
+                    + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+        }
     }
 
     /** {@code [N, 1, 1, T, S]}: 0 where query {@code offset+i} may see key {@code j}. */

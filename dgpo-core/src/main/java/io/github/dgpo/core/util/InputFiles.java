@@ -147,14 +147,17 @@ public final class InputFiles {
      * just {@code null}).
      *
      * @param e the failure
-     * @return e.g. "ends early (truncated?)"
+     * @return e.g. "ends early (truncated?): copy the file again"
      */
     public static String reason(IOException e) {
         if (e instanceof EOFException) {
-            return "ends early (a truncated file?)";
+            return "ends early (truncated?): copy the file again";
+        }
+        if (e instanceof ZipException && "Not in GZIP format".equals(e.getMessage())) {
+            return "not gzip data, though the name ends in .gz";
         }
         if (e instanceof ZipException) {
-            return "not a valid gzip file (" + e.getMessage() + ")";
+            return "damaged gzip data (" + e.getMessage() + "): copy the file again";
         }
         if (e instanceof NoSuchFileException) {
             return "no such file";

@@ -191,4 +191,17 @@ class HostileModelFolderTest {
             }
         }
     }
+
+    @Test
+    void idsOutsideTheVocabularyAreNamedNotANativeIndexError() throws Exception {
+        try (CausalLm model = CausalLm.random(ModelConfig.builder(Architecture.LLAMA).set("vocab_size", 40).build(), 5, manager);
+                NDManager m = manager.newSubManager()) {
+            for (long bad : new long[] {40, 31999, -1}) {
+                String msg = assertThrows(IllegalArgumentException.class,
+                        () -> model.hiddenStates(m.create(new long[][] {{1, bad, 2}}), m.create(new long[][] {{1, 1, 1}}))).getMessage();
+                assertTrue(msg.startsWith("token id " + bad + " is outside the model's vocabulary (vocab_size 40, ids 0 to 39)"), msg);
+            }
+            assertEquals(3, model.hiddenStates(m.create(new long[][] {{0, 39, 2}}), m.create(new long[][] {{1, 1, 1}})).getShape().get(1));
+        }
+    }
 }

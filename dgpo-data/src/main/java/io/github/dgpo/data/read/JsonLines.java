@@ -66,7 +66,8 @@ final class JsonLines {
                 }
             }
         } catch (IOException e) {
-            throw new DataFormatException(file + ": " + InputFiles.reason(e) + (n > 0 ? " after line " + n : ""), e);
+            // the failure came while reading line n + 1
+            throw new DataFormatException(file + ":" + (n + 1) + ": " + InputFiles.reason(e), e);
         }
     }
 
