@@ -47,13 +47,9 @@ public final class MetricsLog implements AutoCloseable {
      */
     public MetricsLog(Path runDir) throws IOException {
         Path f = runDir.resolve(FILE);
-        if (Files.exists(f)) {
+        if (Files.exists(f) && !endsWithNewline(f)) {
             // end the file on a complete line before appending (never glue a line to a torn one)
-            List<String> lines = lines(f);
-            String text = Files.readString(f, StandardCharsets.UTF_8);
-            if (!text.isEmpty() && !text.endsWith("\n")) {
-                rewrite(runDir, lines);
-            }
+            rewrite(runDir, lines(f));
         }
         this.out = Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -135,6 +131,17 @@ public final class MetricsLog implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static boolean endsWithNewline(Path f) throws IOException {
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(InputFiles.requireRegularFile(f))) {
+            if (ch.size() == 0) {
+                return true;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(ch.size() - 1).read(last);
+            return last.get(0) == '\n';
+        }
     }
 
     private static void rewrite(Path runDir, List<String> lines) throws IOException {
