@@ -181,10 +181,36 @@ class UserErrorsTest {
     }
 
     @Test
+    void everyCommandAnswersAUserErrorWithOneLine() {
+        String missing = tmp.resolve("no-such-thing").toString();
+        List<List<String>> commands = List.of(
+                List.of("train", "--config", missing + ".yaml"),
+                List.of("eval", "--model", missing, "--data", pairs.toString()),
+                List.of("generate", "--model", missing, "--ids", "1"),
+                List.of("score", "--model", missing, "--ids", "1,2"),
+                List.of("margin", "--loss", "dgpo", "--input", missing + ".jsonl"),
+                List.of("data", "inspect", "--format", "jsonl", "--path", missing + ".jsonl"),
+                List.of("plot", "--run", missing),
+                List.of("bench", "logprobs", "--batch", "0"),
+                List.of("bench", "data", "--path", missing + ".jsonl", "--tokenizer", TestRepo.path("tokenizers/mistral").toString()));
+        for (List<String> args : commands) {
+            TestRepo.Run r = TestRepo.cli(args.toArray(new String[0]));
+            String name = String.join(" ", args);
+            assertEquals(DgpoCli.USER_ERROR, r.code(), name + ":\n" + r.err());
+            assertTrue(r.err().startsWith("error: ") && r.err().strip().lines().count() == 1, name + ": one error line:\n" + r.err());
+            assertTrue(r.err().contains(missing) || r.err().contains("--batch must be >= 1, got 0"), name + ": names what is missing:\n" + r.err());
+            assertNoStackTrace(name, r);
+        }
+    }
+
+    @Test
     void debugPrintsTheStackTrace() {
         TestRepo.Run r = TestRepo.cli("--debug", "score", "--model", tmp.resolve("kv-0").toString(), "--ids", "1,2");
         assertEquals(DgpoCli.USER_ERROR, r.code(), r.err());
         assertTrue(r.err().contains("error: "), r.err());
         assertTrue(r.err().contains("\tat io.github.dgpo"), "--debug shows where: " + r.err());
+        TestRepo.Run after = TestRepo.cli("score", "--model", tmp.resolve("kv-0").toString(), "--ids", "1,2", "--debug");
+        assertEquals(DgpoCli.USER_ERROR, after.code(), after.err());
+        assertTrue(after.err().contains("\tat io.github.dgpo"), "--debug after the command name: " + after.err());
     }
 }
