@@ -10,7 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.StreamSupport;
 
 /**
  * A causal LM's {@code config.json}, read with both spellings in the wild: transformers 4's
@@ -41,7 +46,7 @@ public final class ModelConfig {
     private static final int MAX_HEAD_DIM = 4096;
 
     /** The fields read here or written by {@link Builder}: what a random model may set. */
-    static final java.util.SortedSet<String> FIELDS = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(List.of(
+    static final SortedSet<String> FIELDS = Collections.unmodifiableSortedSet(new TreeSet<>(List.of(
             "architectures", "model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
             "num_key_value_heads", "head_dim", "hidden_act", "max_position_embeddings", "rms_norm_eps", "rope_theta", "rope_scaling",
             "rope_parameters", "tie_word_embeddings", "attention_bias", "mlp_bias", "sliding_window", "use_sliding_window", "max_window_layers",
@@ -206,7 +211,7 @@ public final class ModelConfig {
             return w;
         }
         if (arch == Architecture.MISTRAL || arch == Architecture.LLAMA) {
-            java.util.Arrays.fill(w, size);
+            Arrays.fill(w, size);
             return w;
         }
         if (!f.bool("use_sliding_window", false)) {
@@ -337,7 +342,7 @@ public final class ModelConfig {
             if (v == null || v.isNull()) {
                 return out;
             }
-            boolean ok = v.isArray() ? java.util.stream.StreamSupport.stream(v.spliterator(), false).allMatch(Fields::isId) : isId(v);
+            boolean ok = v.isArray() ? StreamSupport.stream(v.spliterator(), false).allMatch(Fields::isId) : isId(v);
             if (!ok) {
                 throw error(field, "must be a token id (an integer >= 0) or a list of them", v);
             }
@@ -519,7 +524,7 @@ public final class ModelConfig {
          *
          * @return the HF field names, sorted
          */
-        public static java.util.SortedSet<String> keys() {
+        public static SortedSet<String> keys() {
             return FIELDS;
         }
 
