@@ -15,6 +15,7 @@ import io.github.dgpo.core.safetensors.SafetensorsException;
 import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.safetensors.TensorInfo;
+import io.github.dgpo.core.util.InputFiles;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -42,7 +43,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class CausalLm implements AutoCloseable {
 
-    /** Files copied beside the weights on save when the source folder has them. */
+    /**
+     * Files copied beside the weights on save when the source folder has them: only regular
+     * files that resolve inside that folder (a symlink to {@code /etc/passwd} or a private key
+     * must not end up in a model folder someone may publish; see {@link #unsafeTokenizerFiles}).
+     */
     public static final List<String> TOKENIZER_FILES = List.of(
             "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
             "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json");
@@ -51,6 +56,8 @@ public final class CausalLm implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LOAD_CHUNK = 8 * 1024 * 1024;
     private static final float MASKED = -1e9f;
+    /** Largest additive mask (float32 elements) a forward builds: its bytes must fit in one native buffer. */
+    private static final long MAX_MASK_ELEMENTS = (Integer.MAX_VALUE - 8) / Float.BYTES;
 
     private final ModelConfig config;
     private final NDManager manager;
@@ -170,7 +177,11 @@ public final class CausalLm implements AutoCloseable {
         for (Map.Entry<String, long[]> e : ParameterLayout.of(config).shapes().entrySet()) {
             String name = e.getKey();
             Shape shape = new Shape(e.getValue());
-            float[] data = new float[Math.toIntExact(shape.size())];
+            if (shape.size() > Integer.MAX_VALUE - 8) {
+                own.close();
+                throw new IllegalArgumentException("random model tensor '" + name + "' of shape " + shape + " has more than 2^31 elements; choose smaller sizes");
+            }
+            float[] data = new float[(int) shape.size()];
             if (name.endsWith(".bias")) {
                 Arrays.fill(data, 0f);
             } else if (ParameterLayout.isNormOrBias(name)) {
@@ -251,11 +262,20 @@ public final class CausalLm implements AutoCloseable {
      * @param attentionMask mask of the new tokens {@code [N, T]}
      * @param cache the cache, or null
      * @return {@code [N, T, H]}
+     * @throws IllegalArgumentException for an id outside the vocabulary (a tokenizer that does
+     *     not belong to the model; the native embedding would fail with "index out of range"), or
+     *     a batch whose attention mask would not fit in an array
      */
     public NDArray hiddenStates(NDArray ids, NDArray attentionMask, KvCache cache) {
         long n = ids.getShape().get(0);
         int t = Math.toIntExact(ids.getShape().get(1));
         long offset = cache == null ? 0 : cache.length();
+        checkIds(ids);
+        long maskElements = n * t * (offset + t);
+        if (maskElements > MAX_MASK_ELEMENTS) {
+            throw new IllegalArgumentException(n + " rows of " + t + " tokens (" + (offset + t) + " positions) need an attention mask of " + maskElements
+                    + " elements, more than the " + MAX_MASK_ELEMENTS + " one forward pass may use: use shorter sequences or smaller batches");
+        }
         NDManager m = ids.getManager();
         NDArray fullMask = cache == null ? attentionMask : cache.extendMask(attentionMask);
         int[] padding = fullMask.toType(DataType.INT32, false).toIntArray();
@@ -271,6 +291,7 @@ public final class CausalLm implements AutoCloseable {
      * @return the final hidden states and the backward pass into the body
      */
     public Body forward(ModelInput input, NDManager manager) {
+        checkIds(input);
         NDArray ids = input.idsArray(manager);
         NDArray hidden = run(embed(ids), rope.tables(manager, input.positions()), window -> input.additiveMask(manager, window), null);
         return new Body(hidden);
@@ -287,6 +308,31 @@ public final class CausalLm implements AutoCloseable {
             x = layer.forward(x, rotary, masks.computeIfAbsent(layer.window(), maskFor::apply), cache);
         }
         return norm.forward(x);
+    }
+
+    private void checkIds(ModelInput input) {
+        int vocab = config.vocabSize();
+        for (long[] row : input.ids()) {
+            for (long id : row) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the model's vocabulary (vocab_size " + vocab
+                            + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+                }
+            }
+        }
+    }
+
+    private void checkIds(NDArray ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        long max = ids.max().toType(DataType.INT64, false).getLong();
+        long min = ids.min().toType(DataType.INT64, false).getLong();
+        int vocab = config.vocabSize();
+        if (max >= vocab || min < 0) {
+            throw new IllegalArgumentException("token id " + (max >= vocab ? max : min) + " is outside the model's vocabulary (vocab_size " + vocab
+                    + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+        }
     }
 
     /** {@code [N, 1, 1, T, S]}: 0 where query {@code offset+i} may see key {@code j}. */
@@ -362,20 +408,72 @@ public final class CausalLm implements AutoCloseable {
         Path tok = tokenizerDir != null ? tokenizerDir : source;
         if (tok != null && !tok.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
             for (String f : new LinkedHashSet<>(TOKENIZER_FILES)) {
-                if (Files.exists(tok.resolve(f))) {
-                    copyAtomically(tok.resolve(f), dir.resolve(f));
+                Path from = tok.resolve(f);
+                if (Files.exists(from) || Files.isSymbolicLink(from)) {
+                    String problem = unsafeTokenizerFile(tok, f);
+                    if (problem != null) {
+                        LOG.warn("{}; not copied into {}", problem, dir);
+                    } else {
+                        copyAtomically(from, dir.resolve(f));
+                    }
                 }
             }
             Path gz = tok.resolve("tokenizer.json.gz");
             if (!Files.exists(tok.resolve("tokenizer.json")) && Files.exists(gz)) {
+                String problem = unsafeTokenizerFile(tok, gz.getFileName().toString());
+                if (problem != null) {
+                    LOG.warn("{}; not copied into {}", problem, dir);
+                    return;
+                }
                 // HF loads tokenizer.json only: write the bundled .gz out in full.
                 Path tmp = dir.resolve("tokenizer.json.tmp");
-                try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(gz))) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                try (java.io.InputStream in = InputFiles.openMaybeGzip(gz); java.io.OutputStream out = Files.newOutputStream(tmp)) {
+                    InputFiles.copyBounded(in, out, InputFiles.MAX_TOKENIZER_BYTES, gz.toString());
                 }
                 Files.move(tmp, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         }
+    }
+
+    /**
+     * The tokenizer files of a folder that {@link #save} would not copy, and why: a file that
+     * is not a regular file (a FIFO or device), or a symbolic link that resolves outside the
+     * folder. A trainer can call this before a run to refuse such a folder up front.
+     *
+     * @param tokenizerDir the folder
+     * @return one sentence per file (empty when every file present is safe to copy)
+     * @throws IOException if the folder cannot be resolved
+     */
+    public static List<String> unsafeTokenizerFiles(Path tokenizerDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        List<String> names = new ArrayList<>(TOKENIZER_FILES);
+        names.add("tokenizer.json.gz");
+        for (String f : names) {
+            Path p = tokenizerDir.resolve(f);
+            if (Files.exists(p) || Files.isSymbolicLink(p)) {
+                String problem = unsafeTokenizerFile(tokenizerDir, f);
+                if (problem != null) {
+                    out.add(problem);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String unsafeTokenizerFile(Path dir, String name) throws IOException {
+        Path file = dir.resolve(name);
+        if (!Files.exists(file)) {
+            return file + ": a link to nothing";
+        }
+        Path real = file.toRealPath();
+        Path base = dir.toRealPath();
+        if (!real.startsWith(base)) {
+            return file + ": links to " + real + ", outside " + base;
+        }
+        if (!Files.isRegularFile(real)) {
+            return file + ": not a regular file";
+        }
+        return null;
     }
 
     private static void writeAtomically(Path target, String text) throws IOException {

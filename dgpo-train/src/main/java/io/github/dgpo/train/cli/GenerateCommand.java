@@ -110,6 +110,10 @@ public final class GenerateCommand implements Callable<Integer> {
                     }
                 }
                 Generator.Result r = new Generator(lm).generate(prompt, options, false);
+                if (r.stop() == Generator.Stop.MAX_POSITIONS) {
+                    spec.commandLine().getErr().println("note: stopped after " + r.newIds().length + " new tokens at the model's max_position_embeddings ("
+                            + lm.config().maxPositionEmbeddings() + ")");
+                }
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
                     ObjectMapper mapper = new ObjectMapper();
@@ -121,6 +125,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         o.put("completion", tokenizer.decode(r.newIds(), true));
                     }
                     o.put("stopped_at_eos", r.stoppedAtEos());
+                    o.put("stop", r.stop().name().toLowerCase(java.util.Locale.ROOT));
                     out.println(mapper.writeValueAsString(o));
                 } else {
                     out.println(tokenizer != null ? tokenizer.decode(r.ids(), true) : Arrays.toString(r.ids()));
@@ -164,13 +169,18 @@ public final class GenerateCommand implements Callable<Integer> {
             java.util.Set<Integer> stop = new java.util.HashSet<>(StopTokens.of(model, lm.config()));
             stop.add((int) pt.endOfTurnId());
             GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop);
+            int atLimit = 0;
             for (io.github.dgpo.data.PreferenceExample e : examples) {
                 Generator.Result r = new Generator(lm).generate(pt.promptIds(e.prompt(), e.tools()), options, false);
+                atLimit += r.stop() == Generator.Stop.MAX_POSITIONS ? 1 : 0;
                 long[] ids = r.stoppedAtEos() ? Arrays.copyOf(r.newIds(), r.newIds().length - 1) : r.newIds();
                 ObjectNode o = out.addObject();
                 o.put("instruction", e.prompt().get(e.prompt().size() - 1).content());
                 o.put("output", text.decode(ids, true));
                 o.put("generator", generator);
+            }
+            if (atLimit > 0) {
+                spec.commandLine().getErr().println("note: " + atLimit + " completions stopped at the model's max_position_embeddings (" + lm.config().maxPositionEmbeddings() + ")");
             }
         }
         Path target = output.toAbsolutePath();

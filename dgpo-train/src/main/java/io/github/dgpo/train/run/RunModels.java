@@ -1,9 +1,9 @@
 package io.github.dgpo.train.run;
 
 import ai.djl.ndarray.NDManager;
-import io.github.dgpo.core.model.Architecture;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.train.config.ConfigLoader;
 import io.github.dgpo.train.config.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,8 +35,19 @@ final class RunModels {
             throw new IllegalArgumentException("random_model needs tokenizer_name_or_path");
         }
         if (c.randomModel != null) {
-            randomConfig(c);
+            ConfigLoader.randomModelConfig(c);
         }
+    }
+
+    /**
+     * The initial policy's config (read from the model folder, or the random model's).
+     *
+     * @param c the config
+     * @return the architecture
+     * @throws IOException if the folder's config cannot be read
+     */
+    static ModelConfig policyConfig(TrainConfig c) throws IOException {
+        return c.modelNameOrPath != null ? ModelConfig.read(Paths.get(c.modelNameOrPath)) : ConfigLoader.randomModelConfig(c);
     }
 
     /**
@@ -81,7 +92,7 @@ final class RunModels {
         if (c.modelNameOrPath != null) {
             return CausalLm.load(Paths.get(c.modelNameOrPath), root);
         }
-        return CausalLm.random(randomConfig(c), c.modelSeed, root);
+        return CausalLm.random(ConfigLoader.randomModelConfig(c), c.modelSeed, root);
     }
 
     /**
@@ -96,20 +107,5 @@ final class RunModels {
         CausalLm ref = c.refModelNameOrPath != null ? CausalLm.load(Paths.get(c.refModelNameOrPath), root) : initialPolicy(c, root);
         ref.setTrainable(false);
         return ref;
-    }
-
-    private static ModelConfig randomConfig(TrainConfig c) {
-        Object arch = c.randomModel.getOrDefault("architecture", "llama");
-        Architecture a = Architecture.find(arch.toString());
-        if (a == null) {
-            throw new IllegalArgumentException("random_model.architecture '" + arch + "' is not supported; supported: " + Architecture.supported());
-        }
-        ModelConfig.Builder b = ModelConfig.builder(a);
-        c.randomModel.forEach((k, v) -> {
-            if (!k.equals("architecture")) {
-                b.set(k, v);
-            }
-        });
-        return b.build();
     }
 }

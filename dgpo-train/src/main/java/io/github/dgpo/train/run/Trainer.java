@@ -146,6 +146,7 @@ public final class Trainer {
         if (data.unpaired() && c.precomputeRefLogProbs) {
             throw new IllegalArgumentException("precompute_ref_log_probs is for paired data; unpaired KTO scores each batch with the reference model");
         }
+        data.checkVocabulary(RunModels.policyConfig(c).vocabSize(), tokenizerDir);
         LOG.info("data: {} training {}, {} evaluation; {}", data.trainSize(), data.unpaired() ? "examples (unpaired)" : "pairs",
                 data.unpaired() ? data.evalUnpaired().size() : data.eval().size(), data.report().summary().replace("\n", "; "));
         try (RunFolder folder = RunFolder.prepare(Paths.get(c.outputDir), mode, force, RunModels.inputs(c))) {
@@ -248,7 +249,7 @@ public final class Trainer {
         try (model) {
             List<TokenizedPair> all = new ArrayList<>(data.train());
             all.addAll(data.eval());
-            Path cache = c.refCacheDir != null ? Paths.get(c.refCacheDir) : Paths.get(System.getProperty("user.home"), ".cache", "dgpo", "ref-logps");
+            Path cache = c.refCacheDir != null ? Paths.get(c.refCacheDir) : io.github.dgpo.core.util.UserCache.folder("ref-logps");
             return PrecomputedReference.precompute(model, all, layout, c.perDeviceEvalBatchSize, c.logitsChunkSize, cache, root);
         }
     }
