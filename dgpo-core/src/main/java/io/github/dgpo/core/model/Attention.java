@@ -36,9 +36,9 @@ final class Attention {
 
     /**
      * @param x hidden states {@code [N, T, H]}
-     * @param pass the pass: rotary tables, the additive mask {@code [N, 1, 1, T, S]}, the cache
-     * @param mask this layer's additive mask
-     * @param layer this layer's index in the cache
+     * @param pass the pass: rotary tables, the KV cache, the adapters' dropout
+     * @param mask this layer's additive mask {@code [N, 1, 1, T, S]}
+     * @param layer this layer's index (cache, dropout seeds)
      */
     NDArray forward(NDArray x, ForwardPass pass, NDArray mask, int layer) {
         long n = x.getShape().get(0);
@@ -65,8 +65,15 @@ final class Attention {
             vs = kv[1];
         }
         NDArray kT = ks.expandDims(2).transpose(0, 1, 2, 4, 3);
-        NDArray scores = times(qs.matMul(kT), 1.0 / Math.sqrt(headDim)).add(mask);
+        // Three [N, heads, T, S] temporaries autograd does not keep (it keeps the softmax's
+        // output): closed at once, so a layer holds one T² tensor beside the probabilities.
+        NDArray raw = qs.matMul(kT);
+        NDArray scaled = times(raw, 1.0 / Math.sqrt(headDim));
+        raw.close();
+        NDArray scores = scaled.add(mask);
+        scaled.close();
         NDArray probs = scores.softmax(4);
+        scores.close();
         NDArray out = probs.matMul(vs.expandDims(2));
         out = out.transpose(0, 3, 1, 2, 4).reshape(n, t, (long) heads * headDim);
         return o.forward(out, pass);

@@ -2,6 +2,7 @@ package io.github.dgpo.train.run;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.Devices;
 import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
@@ -113,17 +114,18 @@ public final class Trainer {
                 data.unpaired() ? data.evalUnpaired().size() : data.eval().size(), data.report().summary().replace("\n", "; "));
         folder.writeRunInfo(c, loss.toString());
 
-        try (NDManager root = OfflineEngine.newManager()) {
+        try (NDManager root = OfflineEngine.newManager(Devices.parse(c.device))) {
+            LOG.info("device: {}", Devices.name(root.getDevice()));
             RowLayout layout = RowLayout.of(data.padId(), c.prefixSharing);
             SequenceLogprobs logprobs = new SequenceLogprobs(c.logitsChunkSize);
-            CausalLm policy = folder.resumeFrom().isPresent() ? CausalLm.load(folder.resumeFrom().get(), root) : RunModels.initialPolicy(c, root);
-            try (Reference reference = reference(loss, data, layout, root)) {
+            CausalLm policy = RunModels.policy(c, folder.resumeFrom(), root);
+            try (Reference reference = reference(loss, data, layout, policy, root)) {
                 policy.setTrainable(true);
                 PairScorer scorer = new PairScorer(policy, reference, layout, logprobs);
                 Objective objective = data.unpaired()
                         ? new UnpairedObjective(scorer, loss.unpaired().orElseThrow(), data, c.perDeviceEvalBatchSize, root)
                         : new PairObjective(scorer, loss, data, c.perDeviceEvalBatchSize, root);
-                Map<String, NDArray> params = policy.parameters();
+                Map<String, NDArray> params = policy.trainableParameters();
                 AdamW optimizer = new AdamW(params, root, c.adamBeta1, c.adamBeta2, c.adamEpsilon, c.weightDecay);
                 TrainerState state = new TrainerState();
                 state.seed = c.seed;
@@ -142,13 +144,16 @@ public final class Trainer {
                     listeners.add(new ProgressBar(console, c.progressBar && console != null));
                     listeners.add(new CheckpointListener(c.saveSteps,
                             () -> Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit)));
+                    if (policy.adapters() != null) {
+                        listeners.add(new AdapterDropoutSeeds(policy.adapters(), c.seed));
+                    }
                     TrainingLoop loop = new TrainingLoop(objective, params, optimizer, state, loopSettings(), c.learningRate, c.warmupRatio, c.lrSchedulerType, listeners)
                             .poisoning(poisonedSteps)
                             .lastCheckpoint(() -> lastCheckpoint(folder.dir()));
                     loop.run();
                 }
                 policy.setTrainable(false);
-                policy.save(folder.dir(), c.saveDtype.equals("bfloat16") ? DType.BF16 : DType.F32, 5L << 30, tokenizerDir);
+                Checkpoints.saveModel(folder.dir(), policy, c.saveDtype.equals("bfloat16") ? DType.BF16 : DType.F32, 5L << 30, tokenizerDir);
                 if (c.plots) {
                     TrainingPlots.write(folder.dir());
                 }
@@ -165,12 +170,12 @@ public final class Trainer {
     }
 
     /** The reference the loss asks for: none, a live frozen model, or sums precomputed once. */
-    private Reference reference(PreferenceLoss loss, TrainingData data, RowLayout layout, NDManager root) throws IOException {
+    private Reference reference(PreferenceLoss loss, TrainingData data, RowLayout layout, CausalLm policy, NDManager root) throws IOException {
         boolean needed = loss.inputs().contains(LossInput.REFERENCE) || (data.unpaired() && loss.unpaired().isPresent());
         if (!needed) {
             return Reference.NONE;
         }
-        CausalLm model = RunModels.reference(c, root);
+        CausalLm model = RunModels.reference(c, policy, root);
         if (!c.precomputeRefLogProbs) {
             return new LiveReference(model, new SequenceLogprobs(c.logitsChunkSize), true);
         }
