@@ -16,6 +16,8 @@ import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.safetensors.TensorInfo;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,6 +217,7 @@ public final class CausalLm implements AutoCloseable {
         Random random = new Random(seed);
         NDManager own = parent.newSubManager();
         ParameterSet params = new ParameterSet();
+        ByteBuffer staging = ByteBuffer.allocateDirect(LOAD_CHUNK * 4).order(ByteOrder.nativeOrder());
         for (Map.Entry<String, long[]> e : ParameterLayout.of(config).shapes().entrySet()) {
             String name = e.getKey();
             Shape shape = new Shape(e.getValue());
@@ -224,28 +227,36 @@ public final class CausalLm implements AutoCloseable {
             } else if (ParameterLayout.isNormOrBias(name)) {
                 array = own.ones(shape, DataType.FLOAT32);
             } else {
-                array = gaussian(own, shape, random, std);
+                array = gaussian(own, shape, random, std, staging);
             }
             params.put(name, baseDtype.narrows(name, config) ? BaseDtype.narrow(name, array) : array);
         }
         return new CausalLm(config, own, params, null, baseDtype, null, true);
     }
 
-    /** {@code N(0, std²)} values in row-major order, drawn and copied a block of rows at a time. */
-    private static NDArray gaussian(NDManager m, Shape shape, Random random, double std) {
+    /**
+     * {@code N(0, std²)} values in row-major order, drawn and copied a block of rows at a time
+     * through one reused direct staging buffer (a fresh Java buffer per block would leave native
+     * garbage until the next garbage collection).
+     */
+    private static NDArray gaussian(NDManager m, Shape shape, Random random, double std, ByteBuffer staging) {
         NDArray array = m.zeros(shape, DataType.FLOAT32);
         long rows = shape.get(0);
         long rowElements = shape.size() / rows;
         long rowsPerChunk = Math.max(1, LOAD_CHUNK / rowElements);
         for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
             long r1 = Math.min(rows, r0 + rowsPerChunk);
-            float[] chunk = new float[Math.toIntExact((r1 - r0) * rowElements)];
-            for (int i = 0; i < chunk.length; i++) {
-                chunk[i] = (float) (random.nextGaussian() * std);
+            int count = Math.toIntExact((r1 - r0) * rowElements);
+            ByteBuffer block = count * 4 <= staging.capacity() ? staging : ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder());
+            block.clear();
+            FloatBuffer values = block.asFloatBuffer();
+            for (int i = 0; i < count; i++) {
+                values.put((float) (random.nextGaussian() * std));
             }
+            block.limit(count * 4);
             long[] partShape = shape.getShape().clone();
             partShape[0] = r1 - r0;
-            try (NDArray part = m.create(chunk, new Shape(partShape))) {
+            try (NDArray part = m.create(block, new Shape(partShape), DataType.FLOAT32)) {
                 array.set(new NDIndex(r0 + ":" + r1), part);
             }
         }

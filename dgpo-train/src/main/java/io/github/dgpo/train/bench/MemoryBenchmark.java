@@ -200,6 +200,21 @@ public final class MemoryBenchmark {
     }
 
     /**
+     * The planner's prediction of a case, without running it.
+     *
+     * @param s settings
+     * @param v the variant
+     * @param loss the loss
+     * @return the case with its prediction only (NaN measurements)
+     * @throws IOException never for a random model
+     */
+    public static Case predict(Settings s, Variant v, String loss) throws IOException {
+        TrainConfig c = config(s, v, loss);
+        MemoryPlan plan = MemoryPlanner.plan(RunModels.modelConfig(c, null), c, false);
+        return new Case(v.label(), loss, Double.NaN, Double.NaN, Double.NaN, plan.totalBytes() / (double) (1 << 20), plan.phase());
+    }
+
+    /**
      * The run config of a case: the trainer's defaults, with the variant's LoRA, base dtype and
      * checkpointing settings.
      *

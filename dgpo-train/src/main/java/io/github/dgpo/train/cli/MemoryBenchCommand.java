@@ -64,6 +64,9 @@ public final class MemoryBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object {cases: [...]}")
     boolean json;
 
+    @Option(names = "--dry-run", description = "print the planner's prediction of each case without running it")
+    boolean dryRun;
+
     @Spec
     CommandSpec spec;
 
@@ -73,6 +76,15 @@ public final class MemoryBenchCommand implements Callable<Integer> {
                 chunkSize, loraR, heapMb);
         List<MemoryBenchmark.Variant> selected = variants.stream().map(MemoryBenchmark.Variant::of).toList();
         PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+            for (MemoryBenchmark.Variant v : selected) {
+                for (String loss : losses) {
+                    MemoryBenchmark.Case c = MemoryBenchmark.predict(settings, v, loss);
+                    out.printf("%-26s %-5s predicted %8.0f MB (%s)%n", c.variant(), c.loss(), c.predictedPeakMb(), c.predictedPhase());
+                }
+            }
+            return 0;
+        }
         List<MemoryBenchmark.Case> cases = MemoryBenchmark.run(settings, selected, losses, json ? null : spec.commandLine().getErr());
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
