@@ -145,13 +145,16 @@ public final class MemoryBenchmark {
      * @param baselineRssMb the process's resident memory with the engine loaded, before any model
      * @param predictedPeakMb the planner's prediction
      * @param predictedPhase the step phase the planner puts the peak in
+     * @param error why the case's process failed (e.g. killed for lack of memory), or null
      */
-    public record Case(String variant, String loss, double secondsPerStep, double peakRssMb, double baselineRssMb, double predictedPeakMb, String predictedPhase) {}
+    public record Case(String variant, String loss, double secondsPerStep, double peakRssMb, double baselineRssMb, double predictedPeakMb, String predictedPhase,
+            String error) {}
 
     private MemoryBenchmark() {}
 
     /**
-     * Runs every case in its own JVM, one after the other.
+     * Runs every case in its own JVM, one after the other; a case whose process fails (for
+     * instance killed for lack of memory) is reported with its error, and the others still run.
      *
      * @param s settings
      * @param variants the variants
@@ -165,9 +168,16 @@ public final class MemoryBenchmark {
         List<Case> cases = new ArrayList<>();
         for (Variant v : variants) {
             for (String loss : losses) {
-                Case c = runChild(s, v, loss);
+                Case c;
+                try {
+                    c = runChild(s, v, loss);
+                } catch (IOException e) {
+                    Case p = predict(s, v, loss);
+                    c = new Case(p.variant(), p.loss(), Double.NaN, Double.NaN, Double.NaN, p.predictedPeakMb(), p.predictedPhase(), e.getMessage());
+                }
                 if (progress != null) {
-                    progress.printf("%s %s: %.2f s/step, peak %.0f MB (predicted %.0f MB)%n", c.variant(), c.loss(), c.secondsPerStep(), c.peakRssMb(), c.predictedPeakMb());
+                    progress.printf("%s %s: %.2f s/step, peak %.0f MB (predicted %.0f MB)%s%n", c.variant(), c.loss(), c.secondsPerStep(), c.peakRssMb(), c.predictedPeakMb(),
+                            c.error() == null ? "" : " FAILED: " + c.error());
                     progress.flush();
                 }
                 cases.add(c);
@@ -211,7 +221,7 @@ public final class MemoryBenchmark {
     public static Case predict(Settings s, Variant v, String loss) throws IOException {
         TrainConfig c = config(s, v, loss);
         MemoryPlan plan = MemoryPlanner.plan(RunModels.modelConfig(c, null), c, false);
-        return new Case(v.label(), loss, Double.NaN, Double.NaN, Double.NaN, plan.totalBytes() / (double) (1 << 20), plan.phase());
+        return new Case(v.label(), loss, Double.NaN, Double.NaN, Double.NaN, plan.totalBytes() / (double) (1 << 20), plan.phase(), null);
     }
 
     /**
@@ -306,7 +316,7 @@ public final class MemoryBenchmark {
             seconds = total / s.steps();
             reference.close();
         }
-        Case result = new Case(v.label(), lossName, seconds, ProcessMemory.peakMb(), baseline, plan.totalBytes() / (double) (1 << 20), plan.phase());
+        Case result = new Case(v.label(), lossName, seconds, ProcessMemory.peakMb(), baseline, plan.totalBytes() / (double) (1 << 20), plan.phase(), null);
         System.out.println(RESULT + JSON.writeValueAsString(result));
     }
 

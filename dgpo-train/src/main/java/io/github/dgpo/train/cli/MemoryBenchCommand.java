@@ -91,8 +91,11 @@ public final class MemoryBenchCommand implements Callable<Integer> {
             ObjectNode root = mapper.createObjectNode();
             ArrayNode arr = root.putArray("cases");
             for (MemoryBenchmark.Case c : cases) {
-                arr.addObject().put("variant", c.variant()).put("loss", c.loss()).put("seconds_per_step", c.secondsPerStep()).put("peak_rss_mb", c.peakRssMb())
+                ObjectNode o = arr.addObject().put("variant", c.variant()).put("loss", c.loss()).put("seconds_per_step", c.secondsPerStep()).put("peak_rss_mb", c.peakRssMb())
                         .put("baseline_rss_mb", c.baselineRssMb()).put("predicted_peak_mb", c.predictedPeakMb()).put("predicted_phase", c.predictedPhase());
+                if (c.error() != null) {
+                    o.put("error", c.error());
+                }
             }
             out.println(mapper.writeValueAsString(root));
             return 0;
@@ -101,8 +104,8 @@ public final class MemoryBenchCommand implements Callable<Integer> {
                 vocab, pairs, tokens, chunkSize, loraR);
         out.printf("%-26s %-5s %10s %12s %14s %8s%n", "variant", "loss", "s/step", "peak MB", "predicted MB", "pred/meas");
         for (MemoryBenchmark.Case c : cases) {
-            out.printf("%-26s %-5s %10.2f %12.0f %14.0f %8.2f%n", c.variant(), c.loss(), c.secondsPerStep(), c.peakRssMb(), c.predictedPeakMb(),
-                    c.predictedPeakMb() / c.peakRssMb());
+            out.printf("%-26s %-5s %10.2f %12.0f %14.0f %8.2f%s%n", c.variant(), c.loss(), c.secondsPerStep(), c.peakRssMb(), c.predictedPeakMb(),
+                    c.predictedPeakMb() / c.peakRssMb(), c.error() == null ? "" : "  FAILED: " + c.error());
         }
         for (String loss : losses) {
             Optional<MemoryBenchmark.Case> full = find(cases, "full-fp32", loss);
