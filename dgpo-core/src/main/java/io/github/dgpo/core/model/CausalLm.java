@@ -16,8 +16,6 @@ import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.safetensors.TensorInfo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +25,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -204,7 +201,6 @@ public final class CausalLm implements AutoCloseable {
     /**
      * Creates a seeded, randomly initialised model (as {@link #random(ModelConfig, long,
      * NDManager)}, the same values), holding the weights {@link BaseDtype} narrows in float16.
-     * Values are drawn in blocks of rows, so no Java array holds a whole large tensor.
      *
      * @param config the config
      * @param seed the seed
@@ -213,54 +209,13 @@ public final class CausalLm implements AutoCloseable {
      * @return the model
      */
     public static CausalLm random(ModelConfig config, long seed, NDManager parent, BaseDtype baseDtype) {
-        double std = config.toJson().path("initializer_range").asDouble(0.02);
-        Random random = new Random(seed);
         NDManager own = parent.newSubManager();
-        ParameterSet params = new ParameterSet();
-        ByteBuffer staging = ByteBuffer.allocateDirect(LOAD_CHUNK * 4).order(ByteOrder.nativeOrder());
-        for (Map.Entry<String, long[]> e : ParameterLayout.of(config).shapes().entrySet()) {
-            String name = e.getKey();
-            Shape shape = new Shape(e.getValue());
-            NDArray array;
-            if (name.endsWith(".bias")) {
-                array = own.zeros(shape, DataType.FLOAT32);
-            } else if (ParameterLayout.isNormOrBias(name)) {
-                array = own.ones(shape, DataType.FLOAT32);
-            } else {
-                array = gaussian(own, shape, random, std, staging);
-            }
-            params.put(name, baseDtype.narrows(name, config) ? BaseDtype.narrow(name, array) : array);
+        try {
+            return new CausalLm(config, own, RandomWeights.draw(config, seed, own, baseDtype), null, baseDtype, null, true);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
         }
-        return new CausalLm(config, own, params, null, baseDtype, null, true);
-    }
-
-    /**
-     * {@code N(0, std²)} values in row-major order, drawn and copied a block of rows at a time
-     * through one reused direct staging buffer (a fresh Java buffer per block would leave native
-     * garbage until the next garbage collection).
-     */
-    private static NDArray gaussian(NDManager m, Shape shape, Random random, double std, ByteBuffer staging) {
-        NDArray array = m.zeros(shape, DataType.FLOAT32);
-        long rows = shape.get(0);
-        long rowElements = shape.size() / rows;
-        long rowsPerChunk = Math.max(1, LOAD_CHUNK / rowElements);
-        for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-            long r1 = Math.min(rows, r0 + rowsPerChunk);
-            int count = Math.toIntExact((r1 - r0) * rowElements);
-            ByteBuffer block = count * 4 <= staging.capacity() ? staging : ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder());
-            block.clear();
-            FloatBuffer values = block.asFloatBuffer();
-            for (int i = 0; i < count; i++) {
-                values.put((float) (random.nextGaussian() * std));
-            }
-            block.limit(count * 4);
-            long[] partShape = shape.getShape().clone();
-            partShape[0] = r1 - r0;
-            try (NDArray part = m.create(block, new Shape(partShape), DataType.FLOAT32)) {
-                array.set(new NDIndex(r0 + ":" + r1), part);
-            }
-        }
-        return array;
     }
 
     /**
@@ -364,7 +319,8 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /**
-     * Returns the output head weight {@code [V, H]} (the embedding when tied).
+     * Returns the output head weight {@code [V, H]} (the embedding when tied), float32 and usable
+     * directly in a pass whatever the {@link BaseDtype}: a float16 base never narrows the head.
      *
      * @return the head weight
      */
