@@ -77,63 +77,68 @@ public final class MemoryPlanner {
         Rows train = rows(c, unpaired, c.perDeviceTrainBatchSize);
         Rows eval = rows(c, unpaired, c.perDeviceEvalBatchSize);
         Layer layer = new Layer(model, lc, frozen, lora, train);
+        Layer evalLayer = new Layer(model, lc, frozen, lora, eval);
         int depth = model.layers();
-        long head = head(model, c, train);
-        long headNoGrad = headNoGrad(model, c, train);
-        long selected = train.sequences * (long) (c.maxLength - 1) * model.hiddenSize() * F32;
+        long selected = selected(model, c, train);
+        long held = c.gradientCheckpointing ? (depth + 1) * layer.input : depth * layer.saved;
+        long statics = weights + 4 * trainable + reference + runtime;
 
-        Map<String, Long> phases = new LinkedHashMap<>();
-        long held;
-        long forward;
-        long backward;
+        // bytes alive beside the statics in each phase of a step, as {activations, head}
+        Map<String, long[]> phases = new LinkedHashMap<>();
         if (c.gradientCheckpointing) {
-            held = (depth + 1) * layer.input;
-            forward = held + layer.noGrad;
-            backward = held + layer.saved + layer.widened + layer.backwardTransient;
+            phases.put("forward", new long[] {held + layer.noGrad, 0});
+            phases.put("backward", new long[] {held + layer.working + layer.backward, 2 * selected});
         } else {
-            held = depth * (layer.saved + layer.widened);
-            forward = held + layer.forwardTransient;
-            backward = held + layer.backwardTransient;
+            phases.put("forward", new long[] {(depth - 1) * layer.saved + layer.working, 0});
+            phases.put("backward", new long[] {held + layer.backward, 2 * selected});
         }
-        long statics = weights + trainable + trainable + 2 * trainable + reference + runtime;
-        phases.put("forward", statics + forward + selected);
-        phases.put("head", statics + held + head);
-        phases.put("backward", statics + backward + 2 * selected);
-        phases.put("optimizer", statics + 5 * largestTrainable);
-        phases.put("eval", statics + new Layer(model, lc, frozen, lora, eval).noGrad + headNoGrad(model, c, eval));
-        if (needsReference && c.precomputeRefLogProbs) {
-            long policy = lora ? modelFrozen : modelF32;
-            phases.put("reference", policy + referenceModel + runtime + new Layer(model, lc, frozen, lora, eval).noGrad + headNoGrad(model, c, eval));
-        }
-        String phase = phases.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        phases.put("head", new long[] {held, head(model, c, train) + 2 * selected});
+        phases.put("optimizer", new long[] {0, 0});
+        phases.put("eval", new long[] {Math.max(evalLayer.noGrad, layer.noGrad), Math.max(headNoGrad(model, c, eval), headNoGrad(model, c, train)) + selected(model, c, eval)});
+        long optimizerTemporaries = 5 * largestTrainable;
 
+        String phase = null;
+        long best = -1;
+        for (Map.Entry<String, long[]> e : phases.entrySet()) {
+            long total = statics + e.getValue()[0] + e.getValue()[1] + (e.getKey().equals("optimizer") ? optimizerTemporaries : 0);
+            if (total > best) {
+                best = total;
+                phase = e.getKey();
+            }
+        }
+        long[] at = phases.get(phase);
         Map<String, Long> components = new LinkedHashMap<>();
-        components.put("weights", phase.equals("reference") ? (lora ? modelFrozen : modelF32) : weights);
-        components.put("trainable", phase.equals("reference") ? 0 : trainable);
-        components.put("gradients", phase.equals("reference") ? 0 : trainable);
-        components.put("optimizer", phase.equals("reference") ? 0 : 2 * trainable + (phase.equals("optimizer") ? 5 * largestTrainable : 0));
-        components.put("reference", phase.equals("reference") ? referenceModel : reference);
-        long total = phases.get(phase);
-        long accounted = components.values().stream().mapToLong(Long::longValue).sum() + runtime;
-        long headPart = switch (phase) {
-            case "head" -> head;
-            case "eval", "reference" -> headNoGrad(model, c, eval);
-            case "forward" -> selected;
-            case "backward" -> 2 * selected;
-            default -> 0;
-        };
-        components.put("activations", total - accounted - headPart);
-        components.put("head", headPart);
+        components.put("weights", weights);
+        components.put("trainable", trainable);
+        components.put("gradients", trainable);
+        components.put("optimizer", 2 * trainable + (phase.equals("optimizer") ? optimizerTemporaries : 0));
+        components.put("reference", reference);
+        components.put("activations", at[0]);
+        components.put("head", at[1]);
         components.put("runtime", runtime);
+        // precomputing reference log-probabilities: the policy and the reference model, one eval-batch pass, before training
+        if (needsReference && c.precomputeRefLogProbs) {
+            long policyWeights = lora ? modelFrozen : modelF32;
+            long pass = Math.max(evalLayer.noGrad, headNoGrad(model, c, eval) + selected(model, c, eval));
+            if (policyWeights + referenceModel + runtime + pass > best) {
+                phase = "reference";
+                components.put("weights", policyWeights);
+                components.put("trainable", 0L);
+                components.put("gradients", 0L);
+                components.put("optimizer", 0L);
+                components.put("reference", referenceModel);
+                components.put("activations", evalLayer.noGrad >= pass ? evalLayer.noGrad : 0L);
+                components.put("head", evalLayer.noGrad >= pass ? 0L : pass);
+            }
+        }
 
         Map<String, Object> notes = new LinkedHashMap<>();
         notes.put("rows", train.rows);
         notes.put("width", train.width);
-        notes.put("layer_saved_bytes", layer.saved + layer.widened);
+        notes.put("layer_saved_bytes", layer.saved);
         notes.put("checkpointing", c.gradientCheckpointing);
         notes.put("reference", !needsReference ? "none" : c.precomputeRefLogProbs ? "precomputed" : sharedBase ? "adapters-off" : "live");
         notes.put("base_dtype", frozen.configName());
-        notes.put("phases_bytes", phases);
         return new MemoryPlan(components, phase, notes);
     }
 
@@ -155,60 +160,77 @@ public final class MemoryPlanner {
     /**
      * The bytes one decoder layer keeps and makes, for rows {@code N} of width {@code S} ({@code M
      * = N·S} tokens), hidden {@code H}, query width {@code Q}, key width {@code K}, MLP width
-     * {@code I}, attention probabilities {@code P = N·heads·S²}.
+     * {@code I}, attention probabilities {@code P = N·heads·S²} (one tensor).
      */
     private static final class Layer {
         /** Its input {@code [M, H]} (what checkpointing keeps). */
         final long input;
-        /** What autograd saves for backward. */
+        /** What autograd saves for backward (and a float16 base's widened weights). */
         final long saved;
-        /** Widened float16 weights autograd saves (a float16 base without checkpointing). */
-        final long widened;
-        /** Temporaries beside the saved tensors while the layer runs forward with a graph. */
-        final long forwardTransient;
-        /** Gradient temporaries while backward runs through the layer. */
-        final long backwardTransient;
         /** Everything the layer makes without a graph (all alive until its scope closes). */
         final long noGrad;
+        /** Everything the layer makes with a graph (alive until its scope closes). */
+        final long working;
+        /** Gradient temporaries while backward runs through the layer. */
+        final long backward;
 
         Layer(ModelConfig m, LoraConfig lc, BaseDtype frozen, boolean lora, Rows rows) {
-            long tokens = rows.rows * rows.width;
+            long t = rows.rows * rows.width;
             long h = m.hiddenSize();
             long q = (long) m.heads() * m.headDim();
             long k = (long) m.kvHeads() * m.headDim();
             long i = m.intermediateSize();
             long p = rows.rows * m.heads() * rows.width * rows.width;
             boolean qkNorm = m.architecture() == Architecture.QWEN3;
-            // common: input x and residual h, rotary q, k and v expanded to every query head,
-            // probabilities, silu's input and sigmoid, silu's output and up
-            long elements = 2 * tokens * h + 3 * tokens * q + p + 4 * tokens * i + (qkNorm ? tokens * (q + k) : 0);
+            long weights = 2 * h * q + 2 * h * k + 3 * h * i;
+            boolean widen = frozen == BaseDtype.FLOAT16 && lora;
+
+            // saved by autograd: input x and residual h, rotary q, k and v expanded to every query
+            // head, the probabilities, silu's input and sigmoid, silu's output and up
+            long saved = 2 * t * h + 3 * t * q + p + 4 * t * i + (qkNorm ? t * (q + k) : 0);
+            // made without a graph: the norms' steps, projections, rotary steps, two T² tensors at
+            // the softmax, the attention output and its copy, the MLP's five [M, I] tensors
+            long noGrad = 10 * t * h + 15 * t * q / 2 + 13 * t * k / 2 + 2 * p + 5 * t * i + (qkNorm ? 3 * t * (q + k) : 0);
+            long dropped = 0;
             if (!lora) {
-                // the projections' inputs (normed x and h, attention output, down's input) and the two norms' quotients
-                elements += 4 * tokens * h + tokens * q + tokens * i;
+                // the projections' inputs (normed x and h, attention output, down's input) and the norms' quotients
+                saved += 4 * t * h + t * q + t * i;
             } else {
-                double dropout = lc.dropout();
+                boolean dropout = lc.dropout() > 0;
                 for (String module : lc.targetModules()) {
                     long in = switch (module) {
                         case "o_proj" -> q;
                         case "down_proj" -> i;
                         default -> h;
                     };
-                    elements += tokens * lc.r() + (dropout > 0 ? 2 * tokens * in : 0);
+                    long out = switch (module) {
+                        case "q_proj" -> q;
+                        case "k_proj", "v_proj" -> k;
+                        case "gate_proj", "up_proj" -> i;
+                        default -> h;
+                    };
+                    saved += t * lc.r() + (dropout ? 2 * t * in : 0);
+                    dropped += dropout ? 2 * t * in : 0;
+                    noGrad += 2 * t * lc.r() + 3 * t * out;
                 }
-                if (dropout == 0) {
-                    List<String> t = lc.targetModules();
-                    elements += (t.contains("q_proj") || t.contains("k_proj") || t.contains("v_proj") ? tokens * h : 0) + (t.contains("o_proj") ? tokens * q : 0)
-                            + (t.contains("gate_proj") || t.contains("up_proj") ? tokens * h : 0) + (t.contains("down_proj") ? tokens * i : 0);
+                if (!dropout) {
+                    List<String> tm = lc.targetModules();
+                    saved += (tm.contains("q_proj") || tm.contains("k_proj") || tm.contains("v_proj") ? t * h : 0) + (tm.contains("o_proj") ? t * q : 0)
+                            + (tm.contains("gate_proj") || tm.contains("up_proj") ? t * h : 0) + (tm.contains("down_proj") ? t * i : 0);
                 }
+                saved += widen ? weights : 0;
             }
-            this.input = tokens * h * F32;
-            this.saved = elements * F32;
-            long layerWeights = 2 * h * q + 2 * h * k + 3 * h * i;
-            this.widened = frozen == BaseDtype.FLOAT16 && lora ? layerWeights * F32 : 0;
-            this.forwardTransient = (2 * p + 2 * tokens * i) * F32;
-            this.backwardTransient = (3 * p + 3 * tokens * i) * F32;
-            this.noGrad = (10 * tokens * h + 10 * tokens * q + 2 * p + 5 * tokens * i) * F32 + (frozen == BaseDtype.FLOAT16 ? h * i * F32 : 0);
+            this.input = t * h * F32;
+            this.saved = saved * F32;
+            this.noGrad = (noGrad + (frozen == BaseDtype.FLOAT16 ? h * i : 0)) * F32;
+            this.working = (noGrad + dropped + (widen ? weights : 0) + (lora ? 0 : 4 * t * h)) * F32;
+            this.backward = (3 * p + 3 * t * i + 2 * t * h) * F32;
         }
+    }
+
+    /** Completion positions' hidden states {@code [positions, H]}, selected for the head. */
+    private static long selected(ModelConfig m, TrainConfig c, Rows rows) {
+        return rows.sequences * (long) (c.maxLength - 1) * m.hiddenSize() * F32;
     }
 
     /** The chunked head with a graph: a chunk's logits, shifted logits, exponentials and their two gradients. */
