@@ -95,7 +95,16 @@ public final class OfflineEngine {
      */
     public static Engine engine() {
         configure();
-        return Engine.getEngine(ENGINE_NAME);
+        try {
+            return Engine.getEngine(ENGINE_NAME);
+        } catch (ai.djl.engine.EngineException e) {
+            if (nativeDownloadAllowed()) {
+                throw new IllegalStateException("the PyTorch engine could not load or download its natives (this build downloads DJL's PyTorch "
+                        + System.getProperty("PYTORCH_FLAVOR", "") + " build from publish.djl.ai on first use, into DJL_CACHE_DIR, default ~/.djl.ai): "
+                        + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     /**
