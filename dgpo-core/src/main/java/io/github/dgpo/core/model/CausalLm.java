@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsCheckpoint;
@@ -26,7 +26,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -35,11 +34,19 @@ import org.slf4j.LoggerFactory;
 /**
  * A decoder-only causal language model (Llama, Mistral, Qwen2, Qwen3) built from DJL NDArray
  * ops, with HF parameter names and {@code [out, in]} weights, so HF checkpoints load without
- * transposes. Float32 on CPU. Forward passes never use {@code toType}, {@code duplicate} or
- * {@code toDevice} on graph tensors (they silently cut autograd in DJL).
+ * transposes. Float32 activations; frozen weights may be held in float16 ({@link BaseDtype}).
+ * Forward passes never use {@code toType}, {@code duplicate} or {@code toDevice} on graph
+ * tensors (they silently cut autograd in DJL).
  *
- * <p>Arrays are owned by the model's own manager; {@link #close()} frees them. Temporaries of a
- * forward pass live in the manager of the {@code ids} array the caller passes.
+ * <p>A model may carry LoRA adapters ({@link #withAdapters}): a view that shares the base
+ * weights, so the base model itself is the adapters-off model (a LoRA run's reference) at no
+ * extra memory. With adapters only the adapters train ({@link #trainableParameters()}). With
+ * {@link #setGradientCheckpointing} a training pass keeps only each layer's input and recomputes
+ * the layers in backward ({@link Body#backward}).
+ *
+ * <p>Arrays are owned by the model's own manager; {@link #close()} frees them (a view closes
+ * nothing). Temporaries of a forward pass live in the manager of the {@code ids} array the caller
+ * passes, on that manager's device, which must be the model's.
  */
 public final class CausalLm implements AutoCloseable {
 
@@ -62,24 +69,25 @@ public final class CausalLm implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final ParameterSet parameters;
-    private final NDArray embedding;
     private final NDArray head;
-    private final List<DecoderLayer> layers = new ArrayList<>();
-    private final RmsNorm norm;
+    private final DecoderStack stack;
     private final RotaryEmbedding rope;
     private final Path source;
+    private final BaseDtype baseDtype;
+    private final LoraAdapters adapters;
+    private final boolean owner;
+    private boolean gradientCheckpointing;
 
-    private CausalLm(ModelConfig config, NDManager manager, ParameterSet parameters, Path source) {
+    private CausalLm(ModelConfig config, NDManager manager, ParameterSet parameters, Path source, BaseDtype baseDtype, LoraAdapters adapters, boolean owner) {
         this.config = config;
         this.manager = manager;
         this.parameters = parameters;
         this.source = source;
-        this.embedding = parameters.get("model.embed_tokens.weight");
-        this.head = config.tieWordEmbeddings() ? embedding : parameters.get("lm_head.weight");
-        for (int i = 0; i < config.layers(); i++) {
-            layers.add(new DecoderLayer(config, parameters, i));
-        }
-        this.norm = new RmsNorm(parameters.get("model.norm.weight"), config.rmsNormEps());
+        this.baseDtype = baseDtype;
+        this.adapters = adapters;
+        this.owner = owner;
+        this.head = parameters.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        this.stack = new DecoderStack(config, parameters, adapters);
         this.rope = new RotaryEmbedding(config);
     }
 
@@ -95,6 +103,21 @@ public final class CausalLm implements AutoCloseable {
      * @throws IOException for a missing folder, unsupported config or invalid weights
      */
     public static CausalLm load(Path dir, NDManager parent) throws IOException {
+        return load(dir, parent, BaseDtype.FLOAT32);
+    }
+
+    /**
+     * Loads an HF model folder, holding the weights {@link BaseDtype} narrows in float16 (each is
+     * narrowed right after it is read, so at most one tensor exists in float32 beside the model).
+     *
+     * @param dir the folder
+     * @param parent manager the model's own manager is created under
+     * @param baseDtype how to hold the weights
+     * @return the model (not trainable until {@link #setTrainable(boolean)})
+     * @throws IOException for a missing folder, unsupported config or invalid weights, or a
+     *     value beyond float16's range when narrowing
+     */
+    public static CausalLm load(Path dir, NDManager parent, BaseDtype baseDtype) throws IOException {
         ModelConfig config = ModelConfig.read(dir);
         ParameterLayout layout = ParameterLayout.of(config);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
@@ -126,9 +149,9 @@ public final class CausalLm implements AutoCloseable {
                 for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
                     NDArray array = own.zeros(new Shape(e.getValue()), DataType.FLOAT32);
                     copyInto(ckpt.fileOf(e.getKey()), found.get(e.getKey()), array, buf);
-                    params.put(e.getKey(), array);
+                    params.put(e.getKey(), baseDtype.narrows(e.getKey(), config) ? narrowed(dir, e.getKey(), array) : array);
                 }
-                return new CausalLm(config, own, params, dir);
+                return new CausalLm(config, own, params, dir, baseDtype, null, true);
             } catch (IOException | RuntimeException ex) {
                 own.close();
                 throw ex;
@@ -159,6 +182,15 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
+    /** Narrows a freshly read float32 weight to float16, closing the float32 copy. */
+    private static NDArray narrowed(Path dir, String name, NDArray array) throws SafetensorsException {
+        try {
+            return BaseDtype.narrow(name, array);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(dir, e.getMessage());
+        }
+    }
+
     /**
      * Creates a seeded, randomly initialised model: weights from N(0, {@code
      * initializer_range}), norms 1, biases 0, drawn in Java so the same seed gives the same
@@ -170,30 +202,100 @@ public final class CausalLm implements AutoCloseable {
      * @return the model
      */
     public static CausalLm random(ModelConfig config, long seed, NDManager parent) {
-        double std = config.toJson().path("initializer_range").asDouble(0.02);
-        Random random = new Random(seed);
+        return random(config, seed, parent, BaseDtype.FLOAT32);
+    }
+
+    /**
+     * Creates a seeded, randomly initialised model (as {@link #random(ModelConfig, long,
+     * NDManager)}, the same values), holding the weights {@link BaseDtype} narrows in float16.
+     *
+     * @param config the config
+     * @param seed the seed
+     * @param parent manager the model's own manager is created under
+     * @param baseDtype how to hold the weights
+     * @return the model
+     */
+    public static CausalLm random(ModelConfig config, long seed, NDManager parent, BaseDtype baseDtype) {
         NDManager own = parent.newSubManager();
-        ParameterSet params = new ParameterSet();
-        for (Map.Entry<String, long[]> e : ParameterLayout.of(config).shapes().entrySet()) {
-            String name = e.getKey();
-            Shape shape = new Shape(e.getValue());
-            if (shape.size() > Integer.MAX_VALUE - 8) {
-                own.close();
-                throw new IllegalArgumentException("random model tensor '" + name + "' of shape " + shape + " has more than 2^31 elements; choose smaller sizes");
-            }
-            float[] data = new float[(int) shape.size()];
-            if (name.endsWith(".bias")) {
-                Arrays.fill(data, 0f);
-            } else if (ParameterLayout.isNormOrBias(name)) {
-                Arrays.fill(data, 1f);
-            } else {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = (float) (random.nextGaussian() * std);
-                }
-            }
-            params.put(name, own.create(data, shape));
+        try {
+            return new CausalLm(config, own, RandomWeights.draw(config, seed, own, baseDtype), null, baseDtype, null, true);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
         }
-        return new CausalLm(config, own, params, null);
+    }
+
+    /**
+     * A view of this model with LoRA adapters: it shares this model's weights (no copy) and adds
+     * the adapters' update to the projections they target. This model stays the adapters-off
+     * model. Closing the view frees nothing; the adapters belong to the caller.
+     *
+     * @param adapters the adapters (of this model's config)
+     * @return the view
+     */
+    public CausalLm withAdapters(LoraAdapters adapters) {
+        for (String module : adapters.modules().keySet()) {
+            if (parameters.find(module + ".weight") == null) {
+                throw new IllegalArgumentException("adapter module " + module + " is not a projection of this " + config.architecture().className() + " model");
+            }
+        }
+        return new CausalLm(config, manager, parameters, source, baseDtype, adapters, false);
+    }
+
+    /**
+     * Returns this model without adapters: a view sharing the weights, or this model when it has
+     * none.
+     *
+     * @return the base model
+     */
+    public CausalLm withoutAdapters() {
+        return adapters == null ? this : new CausalLm(config, manager, parameters, source, baseDtype, null, false);
+    }
+
+    /**
+     * Returns the adapters.
+     *
+     * @return the adapters, or null
+     */
+    public LoraAdapters adapters() {
+        return adapters;
+    }
+
+    /**
+     * Returns how the frozen weights are held.
+     *
+     * @return the dtype
+     */
+    public BaseDtype baseDtype() {
+        return baseDtype;
+    }
+
+    /**
+     * Returns the parameters that train: the adapters' when there are adapters, else every
+     * parameter. The optimizer, clipping and checkpoints work on exactly these.
+     *
+     * @return an unmodifiable ordered map
+     */
+    public Map<String, NDArray> trainableParameters() {
+        return adapters != null ? adapters.parameters() : parameters();
+    }
+
+    /**
+     * Turns layer-wise activation checkpointing on or off for passes that record a graph.
+     *
+     * @param on true to checkpoint
+     */
+    public void setGradientCheckpointing(boolean on) {
+        this.gradientCheckpointing = on;
+    }
+
+    /**
+     * Returns whether training passes checkpoint activations.
+     *
+     * @return true when on
+     */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
     }
 
     /**
@@ -224,7 +326,8 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /**
-     * Returns the output head weight {@code [V, H]} (the embedding when tied).
+     * Returns the output head weight {@code [V, H]} (the embedding when tied), float32 and usable
+     * directly in a pass whatever the {@link BaseDtype}: a float16 base never narrows the head.
      *
      * @return the head weight
      */
@@ -233,12 +336,20 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /**
-     * Attaches (or drops) gradients on every parameter. A frozen model's forward records no
-     * graph.
+     * Attaches (or drops) gradients on the {@link #trainableParameters()}. A frozen model's
+     * forward records no graph.
      *
      * @param trainable true to train
+     * @throws IllegalStateException when a full fine-tune would train float16 weights
      */
     public void setTrainable(boolean trainable) {
+        if (adapters != null) {
+            adapters.setTrainable(trainable);
+            return;
+        }
+        if (trainable && baseDtype != BaseDtype.FLOAT32) {
+            throw new IllegalStateException("a model with a " + baseDtype.configName() + " base trains adapters only (use_peft): its float16 weights are frozen");
+        }
         for (NDArray p : parameters.view().values()) {
             p.setRequiresGradient(trainable);
         }
@@ -279,12 +390,15 @@ public final class CausalLm implements AutoCloseable {
         NDManager m = ids.getManager();
         NDArray fullMask = cache == null ? attentionMask : cache.extendMask(attentionMask);
         int[] padding = fullMask.toType(DataType.INT32, false).toIntArray();
-        return run(embed(ids), rope.tables(m, offset, t), window -> additiveMask(m, padding, n, t, offset, window), cache);
+        ForwardPass pass = new ForwardPass(rope.tables(m, offset, t), window -> additiveMask(m, padding, n, t, offset, window), cache, null);
+        return cache == null ? stack.runScoped(stack.embed(ids), pass) : stack.run(stack.embed(ids), pass);
     }
 
     /**
      * Runs the body on rows whose tokens carry their own positions and branches (see {@link
-     * ModelInput}), keeping what backward needs.
+     * ModelInput}), keeping what backward needs. A pass that records a graph (inside a gradient
+     * collector) is a training pass: the adapters' dropout is on, and with gradient checkpointing
+     * only each layer's input is kept.
      *
      * @param input the rows
      * @param manager where the pass's arrays live (the model's device)
@@ -293,21 +407,13 @@ public final class CausalLm implements AutoCloseable {
     public Body forward(ModelInput input, NDManager manager) {
         checkIds(input);
         NDArray ids = input.idsArray(manager);
-        NDArray hidden = run(embed(ids), rope.tables(manager, input.positions()), window -> input.additiveMask(manager, window), null);
-        return new Body(hidden);
-    }
-
-    private NDArray embed(NDArray ids) {
-        return ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
-    }
-
-    /** The decoder layers and the final norm; one mask per distinct sliding window. */
-    private NDArray run(NDArray x, RotaryEmbedding.Tables rotary, java.util.function.IntFunction<NDArray> maskFor, KvCache cache) {
-        Map<Integer, NDArray> masks = new java.util.HashMap<>();
-        for (DecoderLayer layer : layers) {
-            x = layer.forward(x, rotary, masks.computeIfAbsent(layer.window(), maskFor::apply), cache);
+        boolean recording = NoGradient.recording();
+        Long dropoutSeed = recording && adapters != null && adapters.trainable() ? adapters.nextPassSeed() : null;
+        ForwardPass pass = new ForwardPass(rope.tables(manager, input.positions()), window -> input.additiveMask(manager, window), null, dropoutSeed);
+        if (recording && gradientCheckpointing) {
+            return CheckpointedBody.run(stack, ids, pass);
         }
-        return norm.forward(x);
+        return new Body(stack.runScoped(stack.embed(ids), pass));
     }
 
     private void checkIds(ModelInput input) {
@@ -490,6 +596,8 @@ public final class CausalLm implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (owner) {
+            manager.close();
+        }
     }
 }

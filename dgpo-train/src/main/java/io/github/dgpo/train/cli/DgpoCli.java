@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = DgpoCli.Version.class,
         description = "Preference alignment of language models on DJL (DGPO and the margin-based family).",
-        subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, ScoreCommand.class, MarginCommand.class, DataCommand.class, PlotCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, ScoreCommand.class, MarginCommand.class, DataCommand.class, PlotCommand.class, BenchCommand.class,
+                MergeCommand.class, PlanCommand.class})
 public final class DgpoCli implements Runnable {
 
     /** Exit code of a run refused for its input. */

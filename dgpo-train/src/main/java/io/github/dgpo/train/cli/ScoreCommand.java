@@ -4,13 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.model.CausalLm;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,8 +19,8 @@ import picocli.CommandLine.Spec;
         description = "Log-probabilities of ids[1:] given their prefixes, their sum, and logits rows.")
 public final class ScoreCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "HF model folder")
-    Path model;
+    @Mixin
+    ModelOptions models;
 
     @Option(names = "--ids", required = true, description = "comma-separated token ids, e.g. 1,5,9")
     String ids;
@@ -47,7 +46,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 throw new UserInputException("--logits-at position " + p + " is outside [0, " + (tokens.length - 1) + "]");
             }
         }
-        try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root); NDManager m = root.newSubManager()) {
+        try (NDManager root = models.newManager(); CausalLm lm = models.load(root); NDManager m = root.newSubManager()) {
             int v = lm.config().vocabSize();
             for (long t : tokens) {
                 if (t < 0 || t >= v) {

@@ -233,6 +233,25 @@ public final class ConfigLoader {
             throw new IllegalArgumentException(where + "max_grad_norm, weight_decay, logits_chunk_size, eval_steps, save_steps and save_total_limit must be >= 0");
         }
         new io.github.dgpo.data.tokenize.TokenizeOptions(c.maxLength, c.maxPromptLength);
+        validateScaling(c, where);
+    }
+
+    /** {@code use_peft} and the LoRA keys, {@code base_dtype}, {@code device}. */
+    private static void validateScaling(TrainConfig c, String where) {
+        try {
+            c.frozenDtype();
+            if (c.usePeft) {
+                c.lora();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+        if (c.adapterNameOrPath != null && !c.usePeft) {
+            throw new IllegalArgumentException(where + "adapter_name_or_path continues training a LoRA adapter: set use_peft: true");
+        }
+        if (!c.device.matches("auto|cpu|cuda|cuda:\\d+")) {
+            throw new IllegalArgumentException(where + "device must be auto, cpu, cuda or cuda:N, got '" + c.device + "'");
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.model.PeftAdapterIo;
 import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsFile;
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code output_dir/checkpoint-<step>/}: the HF model folder (float32, so a resumed run is
- * exact), {@code trainer_state.json} and {@code optimizer.safetensors} (AdamW's moments). Each
+ * exact) or, with LoRA, the PEFT adapter, {@code trainer_state.json} and {@code
+ * optimizer.safetensors} (AdamW's moments of the trainable parameters). Each
  * is written into {@code .tmp-checkpoint-<step>} and renamed when complete, so a crash never
  * leaves a half-written checkpoint under a real name; older checkpoints beyond {@code
  * save_total_limit} are deleted.
@@ -62,7 +64,7 @@ public final class Checkpoints {
         Path target = runDir.resolve("checkpoint-" + state.globalStep);
         Path tmp = runDir.resolve(".tmp-checkpoint-" + state.globalStep);
         deleteTree(tmp);
-        model.save(tmp, DType.F32, Long.MAX_VALUE, tokenizerDir);
+        saveModel(tmp, model, DType.F32, Long.MAX_VALUE, tokenizerDir);
         List<SafetensorsWriter.Source> moments = new ArrayList<>();
         optimizer.firstMoments().forEach((n, a) -> moments.add(new ArraySource("exp_avg." + n, a)));
         optimizer.secondMoments().forEach((n, a) -> moments.add(new ArraySource("exp_avg_sq." + n, a)));
@@ -75,6 +77,25 @@ public final class Checkpoints {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         prune(runDir, keep);
         return target;
+    }
+
+    /**
+     * Saves what a run trains: the HF model folder, or with LoRA the adapter in PEFT's format
+     * ({@code adapter_config.json}, {@code adapter_model.safetensors}, float32).
+     *
+     * @param dir the folder
+     * @param model the policy
+     * @param dtype F32 or BF16 (a full model's weights)
+     * @param maxShardBytes shard size limit (a full model's weights)
+     * @param tokenizerDir tokenizer files to copy beside a full model
+     * @throws IOException if it cannot be written
+     */
+    public static void saveModel(Path dir, CausalLm model, DType dtype, long maxShardBytes, Path tokenizerDir) throws IOException {
+        if (model.adapters() != null) {
+            PeftAdapterIo.write(dir, model.adapters(), model.source() == null ? null : model.source().toAbsolutePath().toString());
+        } else {
+            model.save(dir, dtype, maxShardBytes, tokenizerDir);
+        }
     }
 
     /**
