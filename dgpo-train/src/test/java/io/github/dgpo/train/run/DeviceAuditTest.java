@@ -34,7 +34,16 @@ class DeviceAuditTest {
         Field field = Engine.class.getDeclaredField("defaultDevice");
         field.setAccessible(true);
         Object previous = field.get(engine);
+        // a manager without a device takes the system manager's, fixed when that was first made: move both
+        NDManager system;
+        try (NDManager probe = OfflineEngine.newManager()) {
+            system = probe.getParentManager();
+        }
+        Field systemDevice = ai.djl.ndarray.BaseNDManager.class.getDeclaredField("device");
+        systemDevice.setAccessible(true);
+        Object previousSystem = systemDevice.get(system);
         field.set(engine, Device.gpu(0));
+        systemDevice.set(system, Device.gpu(0));
         try {
             assertThrows(Exception.class, () -> {
                 try (NDManager stray = OfflineEngine.newManager()) {
@@ -52,6 +61,7 @@ class DeviceAuditTest {
             assertEquals(4, resumed.steps());
         } finally {
             field.set(engine, previous);
+            systemDevice.set(system, previousSystem);
         }
     }
 }

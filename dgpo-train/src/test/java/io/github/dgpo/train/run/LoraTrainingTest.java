@@ -73,8 +73,9 @@ class LoraTrainingTest {
         Path run = tmp.resolve("lora-dpo");
         new Trainer(load(config(tmp, run.toString(), concat(LORA, "loss_type: dpo", "beta: 0.5", "max_steps: 12", "learning_rate: 0.003"))), Trainer.Mode.FRESH, null).run();
         List<JsonNode> lines = TrainTestSupport.trainingLines(run);
-        assertEquals(0.0, lines.get(0).get("rewards/chosen").asDouble(), 1e-6, "step 1: policy (B = 0) and reference are the same base model");
-        assertEquals(0.0, lines.get(0).get("rewards/margins").asDouble(), 1e-6);
+        // the training pass (fused head, with a graph) and the reference pass (no graph) round differently in the last bits
+        assertEquals(0.0, lines.get(0).get("rewards/chosen").asDouble(), 1e-5, "step 1: policy (B = 0) and reference are the same base model");
+        assertEquals(0.0, lines.get(0).get("rewards/margins").asDouble(), 1e-5);
         assertTrue(Math.abs(lines.get(11).get("rewards/margins").asDouble()) > 1e-4, "the adapters move the policy away from the reference");
     }
 
