@@ -174,34 +174,44 @@ public final class Study {
                     runs.add(pref(d, "losses", loss + "-s" + seed, o, sizes, tokenizer, files.train(), files, sft, scorer, dir));
                 }
             }
-            for (double beta : BETAS) {
-                for (long seed : settings.scale().sweepSeeds()) {
-                    if (beta == 2.5 && settings.scale().seeds().contains(seed)) {
-                        continue; // the nine-loss comparison's DGPO run
-                    }
-                    List<String> o = List.of("loss_type=dgpo", "beta=" + beta, "seed=" + seed);
-                    runs.add(pref(d, "beta", "dgpo-beta" + fmt(beta) + "-s" + seed, o, sizes, tokenizer, files.train(), files, sft, scorer, dir));
-                }
-            }
-            for (String terms : KL_TERMS) {
-                for (long seed : settings.scale().sweepSeeds()) {
-                    List<String> o = List.of("loss_type=dgpo-kl", "beta=2.5", "kl_terms=" + terms, "adaptive_weight=true", "seed=" + seed);
-                    runs.add(pref(d, "kl", "dgpo-kl-" + terms + "-s" + seed, o, sizes, tokenizer, files.train(), files, sft, scorer, dir));
-                }
-            }
-            for (String loss : List.of("dpo", "dgpo")) {
-                for (long seed : settings.scale().sweepSeeds()) {
-                    List<String> o = new ArrayList<>(paperHyperparameters(loss));
-                    o.add("seed=" + seed);
-                    if (seed == first) {
-                        o.add(entangle);
-                    }
-                    runs.add(pref(d, "control", "lowsim-" + loss + "-s" + seed, o, sizes, tokenizer, files.lowSimilarityTrain(), files, sft, scorer, dir));
-                }
+            if (sizes.sweeps()) {
+                sweeps(d, sizes, tokenizer, files, sft, scorer, dir, prefBase, runs);
             }
         }
         List<BenchRunner.Measurement> bench = sizes.bench() ? bench(d, sizes, tokenizer, files, sftDir, dir) : List.of();
         return new DatasetResult(d, similarity, sftTrain, sftHeldOut, runs, bench, prefBase);
+    }
+
+    /** (2) the β sweep, (3) the {@code dgpo-kl} ablation, (5) the low-similarity control. */
+    private void sweeps(StudyDataset d, StudyScale.Sizes sizes, Path tokenizer, StudyDataset.Files files, RunRecord sft, HeldOutScorer scorer, Path dir,
+            TrainConfig prefBase, List<RunRecord> runs) throws IOException {
+        String entangle = "entanglement_steps=" + prefBase.evalSteps;
+        long first = settings.scale().seeds().get(0);
+        for (double beta : BETAS) {
+            for (long seed : settings.scale().sweepSeeds()) {
+                if (beta == 2.5 && settings.scale().seeds().contains(seed)) {
+                    continue; // the nine-loss comparison's DGPO run
+                }
+                List<String> o = List.of("loss_type=dgpo", "beta=" + beta, "seed=" + seed);
+                runs.add(pref(d, "beta", "dgpo-beta" + fmt(beta) + "-s" + seed, o, sizes, tokenizer, files.train(), files, sft, scorer, dir));
+            }
+        }
+        for (String terms : KL_TERMS) {
+            for (long seed : settings.scale().sweepSeeds()) {
+                List<String> o = List.of("loss_type=dgpo-kl", "beta=2.5", "kl_terms=" + terms, "adaptive_weight=true", "seed=" + seed);
+                runs.add(pref(d, "kl", "dgpo-kl-" + terms + "-s" + seed, o, sizes, tokenizer, files.train(), files, sft, scorer, dir));
+            }
+        }
+        for (String loss : List.of("dpo", "dgpo")) {
+            for (long seed : settings.scale().sweepSeeds()) {
+                List<String> o = new ArrayList<>(paperHyperparameters(loss));
+                o.add("seed=" + seed);
+                if (seed == first) {
+                    o.add(entangle);
+                }
+                runs.add(pref(d, "control", "lowsim-" + loss + "-s" + seed, o, sizes, tokenizer, files.lowSimilarityTrain(), files, sft, scorer, dir));
+            }
+        }
     }
 
     private RunRecord pref(StudyDataset d, String group, String name, List<String> overrides, StudyScale.Sizes sizes, Path tokenizer, Path train,

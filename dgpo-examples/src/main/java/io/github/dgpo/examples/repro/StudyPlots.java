@@ -158,7 +158,7 @@ final class StudyPlots {
     /** DGPO runs at a β: the sweep's and, at 2.5, the nine-loss comparison's (seeds of the sweep only). */
     static List<RunRecord> betaRuns(Study.DatasetResult r, double beta) {
         List<RunRecord> sweep = r.runs().stream().filter(x -> x.group().equals("beta") && ((Number) x.hyperparameters().get("beta")).doubleValue() == beta).toList();
-        if (!sweep.isEmpty()) {
+        if (!sweep.isEmpty() || beta != 2.5) {
             return sweep;
         }
         List<Long> seeds = r.runs().stream().filter(x -> x.group().equals("beta")).map(RunRecord::seed).distinct().toList();
