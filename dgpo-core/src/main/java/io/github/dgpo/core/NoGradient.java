@@ -26,6 +26,17 @@ public final class NoGradient implements AutoCloseable {
         return new NoGradient();
     }
 
+    /**
+     * Returns whether operations on this thread record an autograd graph now (inside a gradient
+     * collector and outside any {@link NoGradient} scope).
+     *
+     * @return true when recording
+     */
+    public static boolean recording() {
+        OfflineEngine.engine();
+        return JniUtils.isGradMode();
+    }
+
     @Override
     public void close() {
         JniUtils.setGradMode(previous);

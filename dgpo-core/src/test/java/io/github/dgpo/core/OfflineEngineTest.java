@@ -37,6 +37,17 @@ class OfflineEngineTest {
                 () -> "control run should try the EC2 metadata address: " + out);
     }
 
+    @Test
+    void theDefaultBuildNeverAllowsADownloadOfNativesUnlessTheUserOptsIn() {
+        assertEquals(false, OfflineEngine.nativeDownloadAllowed(), "the CPU build ships its natives (natives.properties: natives.download=false)");
+        System.setProperty(OfflineEngine.ALLOW_DOWNLOAD, "true");
+        try {
+            assertTrue(OfflineEngine.nativeDownloadAllowed());
+        } finally {
+            System.clearProperty(OfflineEngine.ALLOW_DOWNLOAD);
+        }
+    }
+
     private static List<String> runProbe(String mode) throws IOException, InterruptedException {
         Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb =

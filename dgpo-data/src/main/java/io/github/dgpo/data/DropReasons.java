@@ -5,6 +5,8 @@ public final class DropReasons {
 
     /** The line is not a JSON object. */
     public static final String MALFORMED_JSON = "malformed JSON";
+    /** The line is not valid UTF-8 (it is dropped, not read with replacement characters). */
+    public static final String INVALID_UTF8 = "invalid UTF-8";
     /** A required field is absent or null. */
     public static final String MISSING_FIELD = "missing field";
     /** A field has the wrong type. */

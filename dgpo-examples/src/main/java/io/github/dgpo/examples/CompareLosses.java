@@ -15,8 +15,7 @@ import java.util.Map;
  * displacement question of the DGPO paper in miniature. Run from the repository root:
  *
  * <pre>
- *   mvn -B -q install -DskipTests
- *   mvn -B -q -pl dgpo-examples exec:java -Dexec.mainClass=io.github.dgpo.examples.CompareLosses
+ *   mvn -B -q -pl dgpo-examples -am compile exec:java -Dexec.mainClass=io.github.dgpo.examples.CompareLosses
  * </pre>
  */
 public final class CompareLosses {

@@ -12,8 +12,7 @@ import java.util.List;
  * it, and report whether the chosen log-probability rose. Run from the repository root:
  *
  * <pre>
- *   mvn -B -q install -DskipTests
- *   mvn -B -q -pl dgpo-examples exec:java -Dexec.mainClass=io.github.dgpo.examples.TrainDgpo
+ *   mvn -B -q -pl dgpo-examples -am compile exec:java -Dexec.mainClass=io.github.dgpo.examples.TrainDgpo
  * </pre>
  *
  * Arguments are {@code --set key=value} overrides applied to both stages (for example {@code

@@ -1,8 +1,8 @@
 package io.github.dgpo.core.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.core.util.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ public final class StopTokens {
         Set<Integer> ids = new LinkedHashSet<>(config.eosTokenIds());
         Path file = dir == null ? null : dir.resolve("generation_config.json");
         if (file != null && Files.exists(file)) {
-            JsonNode eos = new ObjectMapper().readTree(file.toFile()).get("eos_token_id");
+            JsonNode eos = JsonFiles.readObject(file).get("eos_token_id");
             if (eos != null && eos.isArray()) {
                 eos.forEach(e -> ids.add(e.asInt()));
             } else if (eos != null && eos.canConvertToInt()) {

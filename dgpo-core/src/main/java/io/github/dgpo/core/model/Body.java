@@ -7,9 +7,10 @@ import ai.djl.training.GradientCollector;
  * The outcome of a model's body (embedding, decoder layers, final norm) on some rows: the final
  * hidden states, and the backward pass that takes the gradient of any selection of those
  * states into the body's parameters. The output head works on the selected rows only, so the
- * body never sees {@code [N, T, V]}.
+ * body never sees {@code [N, T, V]}. With gradient checkpointing the body is a {@link
+ * CheckpointedBody}, which recomputes its layers in {@link #backward}.
  */
-public final class Body {
+public class Body {
 
     private final NDArray hidden;
     private NDArray selected;
@@ -35,9 +36,7 @@ public final class Body {
      * @return the selected states {@code [M, H]}, detached from the body
      */
     public NDArray select(long[] rows) {
-        long h = hidden.getShape().get(2);
-        NDArray index = hidden.getManager().create(rows).reshape(-1, 1).broadcast(rows.length, h);
-        selected = hidden.reshape(-1, h).gather(index, 0);
+        selected = gather(hidden, rows);
         return selected.stopGradient();
     }
 
@@ -53,5 +52,12 @@ public final class Body {
             throw new IllegalStateException("select rows before backward");
         }
         collector.backward(selected.mul(gradient.stopGradient()).sum());
+    }
+
+    /** Rows {@code rows} of {@code states [N, T, H]} flattened to {@code [N·T, H]}. */
+    static NDArray gather(NDArray states, long[] rows) {
+        long h = states.getShape().get(2);
+        NDArray index = states.getManager().create(rows).reshape(-1, 1).broadcast(rows.length, h);
+        return states.reshape(-1, h).gather(index, 0);
     }
 }

@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsCheckpoint;
@@ -15,6 +15,7 @@ import io.github.dgpo.core.safetensors.SafetensorsException;
 import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.safetensors.TensorInfo;
+import io.github.dgpo.core.util.InputFiles;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -25,7 +26,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -34,15 +34,27 @@ import org.slf4j.LoggerFactory;
 /**
  * A decoder-only causal language model (Llama, Mistral, Qwen2, Qwen3) built from DJL NDArray
  * ops, with HF parameter names and {@code [out, in]} weights, so HF checkpoints load without
- * transposes. Float32 on CPU. Forward passes never use {@code toType}, {@code duplicate} or
- * {@code toDevice} on graph tensors (they silently cut autograd in DJL).
+ * transposes. Float32 activations; frozen weights may be held in float16 ({@link BaseDtype}).
+ * Forward passes never use {@code toType}, {@code duplicate} or {@code toDevice} on graph
+ * tensors (they silently cut autograd in DJL).
  *
- * <p>Arrays are owned by the model's own manager; {@link #close()} frees them. Temporaries of a
- * forward pass live in the manager of the {@code ids} array the caller passes.
+ * <p>A model may carry LoRA adapters ({@link #withAdapters}): a view that shares the base
+ * weights, so the base model itself is the adapters-off model (a LoRA run's reference) at no
+ * extra memory. With adapters only the adapters train ({@link #trainableParameters()}). With
+ * {@link #setGradientCheckpointing} a training pass keeps only each layer's input and recomputes
+ * the layers in backward ({@link Body#backward}).
+ *
+ * <p>Arrays are owned by the model's own manager; {@link #close()} frees them (a view closes
+ * nothing). Temporaries of a forward pass live in the manager of the {@code ids} array the caller
+ * passes, on that manager's device, which must be the model's.
  */
 public final class CausalLm implements AutoCloseable {
 
-    /** Files copied beside the weights on save when the source folder has them. */
+    /**
+     * Files copied beside the weights on save when the source folder has them: only regular
+     * files that resolve inside that folder (a symlink to {@code /etc/passwd} or a private key
+     * must not end up in a model folder someone may publish; see {@link #unsafeTokenizerFiles}).
+     */
     public static final List<String> TOKENIZER_FILES = List.of(
             "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
             "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json");
@@ -51,28 +63,31 @@ public final class CausalLm implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LOAD_CHUNK = 8 * 1024 * 1024;
     private static final float MASKED = -1e9f;
+    /** Largest additive mask (float32 elements) a forward builds: its bytes must fit in one native buffer. */
+    private static final long MAX_MASK_ELEMENTS = (Integer.MAX_VALUE - 8) / Float.BYTES;
 
     private final ModelConfig config;
     private final NDManager manager;
     private final ParameterSet parameters;
-    private final NDArray embedding;
     private final NDArray head;
-    private final List<DecoderLayer> layers = new ArrayList<>();
-    private final RmsNorm norm;
+    private final DecoderStack stack;
     private final RotaryEmbedding rope;
     private final Path source;
+    private final BaseDtype baseDtype;
+    private final LoraAdapters adapters;
+    private final boolean owner;
+    private boolean gradientCheckpointing;
 
-    private CausalLm(ModelConfig config, NDManager manager, ParameterSet parameters, Path source) {
+    private CausalLm(ModelConfig config, NDManager manager, ParameterSet parameters, Path source, BaseDtype baseDtype, LoraAdapters adapters, boolean owner) {
         this.config = config;
         this.manager = manager;
         this.parameters = parameters;
         this.source = source;
-        this.embedding = parameters.get("model.embed_tokens.weight");
-        this.head = config.tieWordEmbeddings() ? embedding : parameters.get("lm_head.weight");
-        for (int i = 0; i < config.layers(); i++) {
-            layers.add(new DecoderLayer(config, parameters, i));
-        }
-        this.norm = new RmsNorm(parameters.get("model.norm.weight"), config.rmsNormEps());
+        this.baseDtype = baseDtype;
+        this.adapters = adapters;
+        this.owner = owner;
+        this.head = parameters.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        this.stack = new DecoderStack(config, parameters, adapters);
         this.rope = new RotaryEmbedding(config);
     }
 
@@ -88,6 +103,21 @@ public final class CausalLm implements AutoCloseable {
      * @throws IOException for a missing folder, unsupported config or invalid weights
      */
     public static CausalLm load(Path dir, NDManager parent) throws IOException {
+        return load(dir, parent, BaseDtype.FLOAT32);
+    }
+
+    /**
+     * Loads an HF model folder, holding the weights {@link BaseDtype} narrows in float16 (each is
+     * narrowed right after it is read, so at most one tensor exists in float32 beside the model).
+     *
+     * @param dir the folder
+     * @param parent manager the model's own manager is created under
+     * @param baseDtype how to hold the weights
+     * @return the model (not trainable until {@link #setTrainable(boolean)})
+     * @throws IOException for a missing folder, unsupported config or invalid weights, or a
+     *     value beyond float16's range when narrowing
+     */
+    public static CausalLm load(Path dir, NDManager parent, BaseDtype baseDtype) throws IOException {
         ModelConfig config = ModelConfig.read(dir);
         ParameterLayout layout = ParameterLayout.of(config);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
@@ -119,9 +149,9 @@ public final class CausalLm implements AutoCloseable {
                 for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
                     NDArray array = own.zeros(new Shape(e.getValue()), DataType.FLOAT32);
                     copyInto(ckpt.fileOf(e.getKey()), found.get(e.getKey()), array, buf);
-                    params.put(e.getKey(), array);
+                    params.put(e.getKey(), baseDtype.narrows(e.getKey(), config) ? narrowed(dir, e.getKey(), array) : array);
                 }
-                return new CausalLm(config, own, params, dir);
+                return new CausalLm(config, own, params, dir, baseDtype, null, true);
             } catch (IOException | RuntimeException ex) {
                 own.close();
                 throw ex;
@@ -152,6 +182,15 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
+    /** Narrows a freshly read float32 weight to float16, closing the float32 copy. */
+    private static NDArray narrowed(Path dir, String name, NDArray array) throws SafetensorsException {
+        try {
+            return BaseDtype.narrow(name, array);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(dir, e.getMessage());
+        }
+    }
+
     /**
      * Creates a seeded, randomly initialised model: weights from N(0, {@code
      * initializer_range}), norms 1, biases 0, drawn in Java so the same seed gives the same
@@ -163,26 +202,100 @@ public final class CausalLm implements AutoCloseable {
      * @return the model
      */
     public static CausalLm random(ModelConfig config, long seed, NDManager parent) {
-        double std = config.toJson().path("initializer_range").asDouble(0.02);
-        Random random = new Random(seed);
+        return random(config, seed, parent, BaseDtype.FLOAT32);
+    }
+
+    /**
+     * Creates a seeded, randomly initialised model (as {@link #random(ModelConfig, long,
+     * NDManager)}, the same values), holding the weights {@link BaseDtype} narrows in float16.
+     *
+     * @param config the config
+     * @param seed the seed
+     * @param parent manager the model's own manager is created under
+     * @param baseDtype how to hold the weights
+     * @return the model
+     */
+    public static CausalLm random(ModelConfig config, long seed, NDManager parent, BaseDtype baseDtype) {
         NDManager own = parent.newSubManager();
-        ParameterSet params = new ParameterSet();
-        for (Map.Entry<String, long[]> e : ParameterLayout.of(config).shapes().entrySet()) {
-            String name = e.getKey();
-            Shape shape = new Shape(e.getValue());
-            float[] data = new float[Math.toIntExact(shape.size())];
-            if (name.endsWith(".bias")) {
-                Arrays.fill(data, 0f);
-            } else if (ParameterLayout.isNormOrBias(name)) {
-                Arrays.fill(data, 1f);
-            } else {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = (float) (random.nextGaussian() * std);
-                }
-            }
-            params.put(name, own.create(data, shape));
+        try {
+            return new CausalLm(config, own, RandomWeights.draw(config, seed, own, baseDtype), null, baseDtype, null, true);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
         }
-        return new CausalLm(config, own, params, null);
+    }
+
+    /**
+     * A view of this model with LoRA adapters: it shares this model's weights (no copy) and adds
+     * the adapters' update to the projections they target. This model stays the adapters-off
+     * model. Closing the view frees nothing; the adapters belong to the caller.
+     *
+     * @param adapters the adapters (of this model's config)
+     * @return the view
+     */
+    public CausalLm withAdapters(LoraAdapters adapters) {
+        for (String module : adapters.modules().keySet()) {
+            if (parameters.find(module + ".weight") == null) {
+                throw new IllegalArgumentException("adapter module " + module + " is not a projection of this " + config.architecture().className() + " model");
+            }
+        }
+        return new CausalLm(config, manager, parameters, source, baseDtype, adapters, false);
+    }
+
+    /**
+     * Returns this model without adapters: a view sharing the weights, or this model when it has
+     * none.
+     *
+     * @return the base model
+     */
+    public CausalLm withoutAdapters() {
+        return adapters == null ? this : new CausalLm(config, manager, parameters, source, baseDtype, null, false);
+    }
+
+    /**
+     * Returns the adapters.
+     *
+     * @return the adapters, or null
+     */
+    public LoraAdapters adapters() {
+        return adapters;
+    }
+
+    /**
+     * Returns how the frozen weights are held.
+     *
+     * @return the dtype
+     */
+    public BaseDtype baseDtype() {
+        return baseDtype;
+    }
+
+    /**
+     * Returns the parameters that train: the adapters' when there are adapters, else every
+     * parameter. The optimizer, clipping and checkpoints work on exactly these.
+     *
+     * @return an unmodifiable ordered map
+     */
+    public Map<String, NDArray> trainableParameters() {
+        return adapters != null ? adapters.parameters() : parameters();
+    }
+
+    /**
+     * Turns layer-wise activation checkpointing on or off for passes that record a graph.
+     *
+     * @param on true to checkpoint
+     */
+    public void setGradientCheckpointing(boolean on) {
+        this.gradientCheckpointing = on;
+    }
+
+    /**
+     * Returns whether training passes checkpoint activations.
+     *
+     * @return true when on
+     */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
     }
 
     /**
@@ -213,7 +326,8 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /**
-     * Returns the output head weight {@code [V, H]} (the embedding when tied).
+     * Returns the output head weight {@code [V, H]} (the embedding when tied), float32 and usable
+     * directly in a pass whatever the {@link BaseDtype}: a float16 base never narrows the head.
      *
      * @return the head weight
      */
@@ -222,12 +336,20 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /**
-     * Attaches (or drops) gradients on every parameter. A frozen model's forward records no
-     * graph.
+     * Attaches (or drops) gradients on the {@link #trainableParameters()}. A frozen model's
+     * forward records no graph.
      *
      * @param trainable true to train
+     * @throws IllegalStateException when a full fine-tune would train float16 weights
      */
     public void setTrainable(boolean trainable) {
+        if (adapters != null) {
+            adapters.setTrainable(trainable);
+            return;
+        }
+        if (trainable && baseDtype != BaseDtype.FLOAT32) {
+            throw new IllegalStateException("a model with a " + baseDtype.configName() + " base trains adapters only (use_peft): its float16 weights are frozen");
+        }
         for (NDArray p : parameters.view().values()) {
             p.setRequiresGradient(trainable);
         }
@@ -251,42 +373,72 @@ public final class CausalLm implements AutoCloseable {
      * @param attentionMask mask of the new tokens {@code [N, T]}
      * @param cache the cache, or null
      * @return {@code [N, T, H]}
+     * @throws IllegalArgumentException for an id outside the vocabulary (a tokenizer that does
+     *     not belong to the model; the native embedding would fail with "index out of range"), or
+     *     a batch whose attention mask would not fit in an array
      */
     public NDArray hiddenStates(NDArray ids, NDArray attentionMask, KvCache cache) {
         long n = ids.getShape().get(0);
         int t = Math.toIntExact(ids.getShape().get(1));
         long offset = cache == null ? 0 : cache.length();
+        checkIds(ids);
+        long maskElements = n * t * (offset + t);
+        if (maskElements > MAX_MASK_ELEMENTS) {
+            throw new IllegalArgumentException(n + " rows of " + t + " tokens (" + (offset + t) + " positions) need an attention mask of " + maskElements
+                    + " elements, more than the " + MAX_MASK_ELEMENTS + " one forward pass may use: use shorter sequences or smaller batches");
+        }
         NDManager m = ids.getManager();
         NDArray fullMask = cache == null ? attentionMask : cache.extendMask(attentionMask);
         int[] padding = fullMask.toType(DataType.INT32, false).toIntArray();
-        return run(embed(ids), rope.tables(m, offset, t), window -> additiveMask(m, padding, n, t, offset, window), cache);
+        ForwardPass pass = new ForwardPass(rope.tables(m, offset, t), window -> additiveMask(m, padding, n, t, offset, window), cache, null);
+        return cache == null ? stack.runScoped(stack.embed(ids), pass) : stack.run(stack.embed(ids), pass);
     }
 
     /**
      * Runs the body on rows whose tokens carry their own positions and branches (see {@link
-     * ModelInput}), keeping what backward needs.
+     * ModelInput}), keeping what backward needs. A pass that records a graph (inside a gradient
+     * collector) is a training pass: the adapters' dropout is on, and with gradient checkpointing
+     * only each layer's input is kept.
      *
      * @param input the rows
      * @param manager where the pass's arrays live (the model's device)
      * @return the final hidden states and the backward pass into the body
      */
     public Body forward(ModelInput input, NDManager manager) {
+        checkIds(input);
         NDArray ids = input.idsArray(manager);
-        NDArray hidden = run(embed(ids), rope.tables(manager, input.positions()), window -> input.additiveMask(manager, window), null);
-        return new Body(hidden);
-    }
-
-    private NDArray embed(NDArray ids) {
-        return ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
-    }
-
-    /** The decoder layers and the final norm; one mask per distinct sliding window. */
-    private NDArray run(NDArray x, RotaryEmbedding.Tables rotary, java.util.function.IntFunction<NDArray> maskFor, KvCache cache) {
-        Map<Integer, NDArray> masks = new java.util.HashMap<>();
-        for (DecoderLayer layer : layers) {
-            x = layer.forward(x, rotary, masks.computeIfAbsent(layer.window(), maskFor::apply), cache);
+        boolean recording = NoGradient.recording();
+        Long dropoutSeed = recording && adapters != null && adapters.trainable() ? adapters.nextPassSeed() : null;
+        ForwardPass pass = new ForwardPass(rope.tables(manager, input.positions()), window -> input.additiveMask(manager, window), null, dropoutSeed);
+        if (recording && gradientCheckpointing) {
+            return CheckpointedBody.run(stack, ids, pass);
         }
-        return norm.forward(x);
+        return new Body(stack.runScoped(stack.embed(ids), pass));
+    }
+
+    private void checkIds(ModelInput input) {
+        int vocab = config.vocabSize();
+        for (long[] row : input.ids()) {
+            for (long id : row) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the model's vocabulary (vocab_size " + vocab
+                            + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+                }
+            }
+        }
+    }
+
+    private void checkIds(NDArray ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        long max = ids.max().toType(DataType.INT64, false).getLong();
+        long min = ids.min().toType(DataType.INT64, false).getLong();
+        int vocab = config.vocabSize();
+        if (max >= vocab || min < 0) {
+            throw new IllegalArgumentException("token id " + (max >= vocab ? max : min) + " is outside the model's vocabulary (vocab_size " + vocab
+                    + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+        }
     }
 
     /** {@code [N, 1, 1, T, S]}: 0 where query {@code offset+i} may see key {@code j}. */
@@ -362,20 +514,72 @@ public final class CausalLm implements AutoCloseable {
         Path tok = tokenizerDir != null ? tokenizerDir : source;
         if (tok != null && !tok.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
             for (String f : new LinkedHashSet<>(TOKENIZER_FILES)) {
-                if (Files.exists(tok.resolve(f))) {
-                    copyAtomically(tok.resolve(f), dir.resolve(f));
+                Path from = tok.resolve(f);
+                if (Files.exists(from) || Files.isSymbolicLink(from)) {
+                    String problem = unsafeTokenizerFile(tok, f);
+                    if (problem != null) {
+                        LOG.warn("{}; not copied into {}", problem, dir);
+                    } else {
+                        copyAtomically(from, dir.resolve(f));
+                    }
                 }
             }
             Path gz = tok.resolve("tokenizer.json.gz");
             if (!Files.exists(tok.resolve("tokenizer.json")) && Files.exists(gz)) {
+                String problem = unsafeTokenizerFile(tok, gz.getFileName().toString());
+                if (problem != null) {
+                    LOG.warn("{}; not copied into {}", problem, dir);
+                    return;
+                }
                 // HF loads tokenizer.json only: write the bundled .gz out in full.
                 Path tmp = dir.resolve("tokenizer.json.tmp");
-                try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(gz))) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                try (java.io.InputStream in = InputFiles.openMaybeGzip(gz); java.io.OutputStream out = Files.newOutputStream(tmp)) {
+                    InputFiles.copyBounded(in, out, InputFiles.MAX_TOKENIZER_BYTES, gz.toString());
                 }
                 Files.move(tmp, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         }
+    }
+
+    /**
+     * The tokenizer files of a folder that {@link #save} would not copy, and why: a file that
+     * is not a regular file (a FIFO or device), or a symbolic link that resolves outside the
+     * folder. A trainer can call this before a run to refuse such a folder up front.
+     *
+     * @param tokenizerDir the folder
+     * @return one sentence per file (empty when every file present is safe to copy)
+     * @throws IOException if the folder cannot be resolved
+     */
+    public static List<String> unsafeTokenizerFiles(Path tokenizerDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        List<String> names = new ArrayList<>(TOKENIZER_FILES);
+        names.add("tokenizer.json.gz");
+        for (String f : names) {
+            Path p = tokenizerDir.resolve(f);
+            if (Files.exists(p) || Files.isSymbolicLink(p)) {
+                String problem = unsafeTokenizerFile(tokenizerDir, f);
+                if (problem != null) {
+                    out.add(problem);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String unsafeTokenizerFile(Path dir, String name) throws IOException {
+        Path file = dir.resolve(name);
+        if (!Files.exists(file)) {
+            return file + ": a link to nothing";
+        }
+        Path real = file.toRealPath();
+        Path base = dir.toRealPath();
+        if (!real.startsWith(base)) {
+            return file + ": links to " + real + ", outside " + base;
+        }
+        if (!Files.isRegularFile(real)) {
+            return file + ": not a regular file";
+        }
+        return null;
     }
 
     private static void writeAtomically(Path target, String text) throws IOException {
@@ -392,6 +596,8 @@ public final class CausalLm implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (owner) {
+            manager.close();
+        }
     }
 }

@@ -12,22 +12,18 @@ final class DecoderLayer {
     private final int window;
     private final int index;
 
-    DecoderLayer(ModelConfig c, ParameterSet p, int index) {
+    DecoderLayer(ModelConfig c, ParameterSet p, int index, LoraAdapters adapters) {
         String prefix = "model.layers." + index + ".";
         this.inputNorm = new RmsNorm(p.get(prefix + "input_layernorm.weight"), c.rmsNormEps());
-        this.attention = new Attention(c, p, prefix + "self_attn.");
+        this.attention = new Attention(c, p, prefix + "self_attn.", adapters, index);
         this.postAttentionNorm = new RmsNorm(p.get(prefix + "post_attention_layernorm.weight"), c.rmsNormEps());
-        this.mlp = new SwiGluMlp(p, prefix + "mlp.");
+        this.mlp = new SwiGluMlp(p, prefix + "mlp.", adapters, index);
         this.window = c.slidingWindow(index);
         this.index = index;
     }
 
-    int window() {
-        return window;
-    }
-
-    NDArray forward(NDArray x, RotaryEmbedding.Tables rotary, NDArray mask, KvCache cache) {
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), rotary, mask, cache, index));
-        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+    NDArray forward(NDArray x, ForwardPass pass) {
+        NDArray h = x.add(attention.forward(inputNorm.forward(x), pass, pass.mask(window), index));
+        return h.add(mlp.forward(postAttentionNorm.forward(h), pass));
     }
 }

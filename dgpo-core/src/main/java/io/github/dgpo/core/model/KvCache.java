@@ -5,6 +5,12 @@ import ai.djl.ndarray.NDArray;
 /**
  * Keys and values of every layer for incremental decoding ({@code [N, kvHeads, S, headDim]}
  * each), plus the attention mask of the cached positions.
+ *
+ * <p>Each step grows the cache in the manager of the step's new arrays: the cached arrays are
+ * moved into it first, so the grown copy, every view of it and the replaced copy are freed
+ * with the step, and {@link #detachTo} keeps only the current copy. (DJL puts an op's result
+ * in its first operand's manager; with the cache left in a long-lived manager, every step's
+ * copy would live until generation ends, memory quadratic in the number of tokens.)
  */
 public final class KvCache {
 
@@ -35,6 +41,8 @@ public final class KvCache {
         if (keys[layer] != null) {
             NDArray oldK = keys[layer];
             NDArray oldV = values[layer];
+            oldK.attach(k.getManager());
+            oldV.attach(v.getManager());
             k = oldK.concat(k, 2);
             v = oldV.concat(v, 2);
             oldK.close();
@@ -68,6 +76,7 @@ public final class KvCache {
             attentionMask = newMask;
         } else {
             NDArray old = attentionMask;
+            old.attach(newMask.getManager());
             attentionMask = old.concat(newMask, 1);
             old.close();
         }

@@ -1,16 +1,21 @@
 package io.github.dgpo.core.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.util.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.StreamSupport;
 
 /**
  * A causal LM's {@code config.json}, read with both spellings in the wild: transformers 4's
@@ -20,11 +25,32 @@ import java.util.List;
  * configs' {@code sliding_window} applies only with {@code use_sliding_window} (and then from
  * layer {@code max_window_layers} on, or per {@code layer_types}); Mistral's applies when set.
  *
+ * <p>Every field is checked before anything is built from it: sizes must be JSON integers
+ * (64.5 or "64" is an error, never a truncation) within bounds far past any released model, so
+ * a corrupt or hostile config fails naming the field instead of allocating for a billion
+ * layers; {@code rope_theta} must be positive, {@code rms_norm_eps} not negative, {@code
+ * head_dim} even.
+ *
  * <p>The parsed JSON is kept, so saving writes back every field the file had.
  */
 public final class ModelConfig {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Most layers accepted (the largest released models have about 130). */
+    public static final int MAX_LAYERS = 1024;
+    /** Largest hidden, intermediate, head and vocabulary sizes accepted. */
+    private static final int MAX_WIDTH = 1 << 20;
+    private static final int MAX_VOCAB = 1 << 23;
+    private static final int MAX_HEADS = 4096;
+    private static final int MAX_HEAD_DIM = 4096;
+
+    /** The fields read here or written by {@link Builder}: what a random model may set. */
+    static final SortedSet<String> FIELDS = Collections.unmodifiableSortedSet(new TreeSet<>(List.of(
+            "architectures", "model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+            "num_key_value_heads", "head_dim", "hidden_act", "max_position_embeddings", "rms_norm_eps", "rope_theta", "rope_scaling",
+            "rope_parameters", "tie_word_embeddings", "attention_bias", "mlp_bias", "sliding_window", "use_sliding_window", "max_window_layers",
+            "layer_types", "initializer_range", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype", "dtype")));
 
     private final ObjectNode json;
     private final Architecture architecture;
@@ -43,22 +69,33 @@ public final class ModelConfig {
     private final boolean outputBias;
     private final boolean mlpBias;
     private final int[] slidingWindowPerLayer;
+    private final int maxPositionEmbeddings;
     private final int bosTokenId;
     private final List<Integer> eosTokenIds;
     private final int padTokenId;
 
     private ModelConfig(ObjectNode json, String source) {
+        Fields f = new Fields(json, source);
         this.json = json;
         this.architecture = architectureOf(json, source);
-        this.vocabSize = requiredInt(json, "vocab_size", source);
-        this.hiddenSize = requiredInt(json, "hidden_size", source);
-        this.intermediateSize = requiredInt(json, "intermediate_size", source);
-        this.layers = requiredInt(json, "num_hidden_layers", source);
-        this.heads = requiredInt(json, "num_attention_heads", source);
-        this.kvHeads = optionalInt(json, "num_key_value_heads", heads);
-        this.headDim = optionalInt(json, "head_dim", hiddenSize / heads);
-        this.rmsNormEps = json.path("rms_norm_eps").asDouble(1e-6);
-        String act = json.path("hidden_act").asText("silu");
+        this.vocabSize = f.size("vocab_size", MAX_VOCAB);
+        this.hiddenSize = f.size("hidden_size", MAX_WIDTH);
+        this.intermediateSize = f.size("intermediate_size", MAX_WIDTH);
+        this.layers = f.size("num_hidden_layers", MAX_LAYERS);
+        this.heads = f.size("num_attention_heads", MAX_HEADS);
+        this.kvHeads = f.optionalSize("num_key_value_heads", MAX_HEADS, heads);
+        if (!json.hasNonNull("head_dim") && hiddenSize < heads) {
+            throw new IllegalArgumentException(source + ": hidden_size " + hiddenSize + " is smaller than num_attention_heads " + heads + ": set head_dim");
+        }
+        this.headDim = f.optionalSize("head_dim", MAX_HEAD_DIM, hiddenSize / heads);
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException(source + ": field 'head_dim' must be even (rotary embeddings rotate pairs), got " + headDim
+                    + (json.hasNonNull("head_dim") ? "" : " (hidden_size / num_attention_heads)"));
+        }
+        this.maxPositionEmbeddings = f.optionalSize("max_position_embeddings", Integer.MAX_VALUE, 0);
+        this.rmsNormEps = f.number("rms_norm_eps", 1e-6, false);
+        f.number("initializer_range", 0.02, false);
+        String act = f.text("hidden_act", "silu");
         if (!act.equals("silu")) {
             throw new IllegalArgumentException(source + ": hidden_act '" + act + "' is not supported (only silu)");
         }
@@ -67,21 +104,21 @@ public final class ModelConfig {
         }
         JsonNode ropeParams = json.get("rope_parameters");
         JsonNode scaling = ropeParams != null && ropeParams.isObject() ? ropeParams : json.get("rope_scaling");
-        double theta = json.path("rope_theta").asDouble(10000);
+        double theta = f.number("rope_theta", 10000, true);
         if (ropeParams != null && ropeParams.has("rope_theta")) {
-            theta = ropeParams.get("rope_theta").asDouble();
+            theta = new Fields((ObjectNode) ropeParams, source, "rope_parameters field").number("rope_theta", 10000, true);
         }
         this.ropeTheta = theta;
         this.ropeScaling = parseScaling(scaling, source);
-        this.tieWordEmbeddings = json.path("tie_word_embeddings").asBoolean(false);
-        boolean attentionBias = json.path("attention_bias").asBoolean(false);
+        this.tieWordEmbeddings = f.bool("tie_word_embeddings", false);
+        boolean attentionBias = f.bool("attention_bias", false);
         this.qkvBias = architecture == Architecture.QWEN2 || attentionBias;
         this.outputBias = architecture != Architecture.QWEN2 && attentionBias;
-        this.mlpBias = json.path("mlp_bias").asBoolean(false);
-        this.slidingWindowPerLayer = slidingWindows(json, architecture, layers);
-        this.bosTokenId = json.path("bos_token_id").asInt(-1);
-        this.eosTokenIds = ids(json.get("eos_token_id"));
-        this.padTokenId = json.path("pad_token_id").asInt(-1);
+        this.mlpBias = f.bool("mlp_bias", false);
+        this.slidingWindowPerLayer = slidingWindows(f, json, architecture, layers);
+        this.bosTokenId = f.tokenId("bos_token_id");
+        this.eosTokenIds = f.tokenIds("eos_token_id");
+        this.padTokenId = f.tokenId("pad_token_id");
     }
 
     /**
@@ -111,14 +148,10 @@ public final class ModelConfig {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir + ": model folder does not exist");
         }
-        if (!Files.exists(file)) {
+        if (!Files.exists(file) && !Files.isSymbolicLink(file)) {
             throw new NoSuchFileException(file + ": no config.json in the model folder");
         }
-        try {
-            return parse(JSON.readTree(file.toFile()), file.toString());
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        return parse(JsonFiles.readObject(file), file.toString());
     }
 
     /**
@@ -149,56 +182,43 @@ public final class ModelConfig {
         throw new IllegalArgumentException(source + ": unsupported architecture " + (names.isEmpty() ? "(none given)" : names) + "; supported: " + Architecture.supported());
     }
 
-    private static int requiredInt(ObjectNode json, String field, String source) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) {
-            throw new IllegalArgumentException(source + ": required field '" + field + "' is missing");
-        }
-        if (!v.canConvertToInt() || v.asInt() <= 0) {
-            throw new IllegalArgumentException(source + ": field '" + field + "' must be a positive integer, got " + v);
-        }
-        return v.asInt();
-    }
-
-    private static int optionalInt(ObjectNode json, String field, int def) {
-        JsonNode v = json.get(field);
-        return v == null || v.isNull() ? def : v.asInt();
-    }
-
     private static RopeScaling parseScaling(JsonNode s, String source) {
         if (s == null || s.isNull()) {
             return RopeScaling.NONE;
         }
-        String type = s.hasNonNull("rope_type") ? s.get("rope_type").asText() : s.path("type").asText("default");
+        if (!s.isObject()) {
+            throw new IllegalArgumentException(source + ": rope scaling must be an object or null, got " + s);
+        }
+        Fields f = new Fields((ObjectNode) s, source, "rope scaling field");
+        String type = s.hasNonNull("rope_type") ? f.text("rope_type", "default") : f.text("type", "default");
         return switch (type) {
             case "default" -> RopeScaling.NONE;
-            case "linear" -> new RopeScaling("linear", s.path("factor").asDouble(1), 0, 0, 0);
+            case "linear" -> new RopeScaling("linear", f.number("factor", 1, true), 0, 0, 0);
             case "llama3" -> new RopeScaling(
                     "llama3",
-                    s.path("factor").asDouble(8),
-                    s.path("low_freq_factor").asDouble(1),
-                    s.path("high_freq_factor").asDouble(4),
-                    s.path("original_max_position_embeddings").asInt(8192));
+                    f.number("factor", 8, true),
+                    f.number("low_freq_factor", 1, true),
+                    f.number("high_freq_factor", 4, true),
+                    f.optionalSize("original_max_position_embeddings", Integer.MAX_VALUE, 8192));
             default -> throw new IllegalArgumentException(source + ": rope scaling type '" + type + "' is not supported (default, linear, llama3)");
         };
     }
 
-    private static int[] slidingWindows(ObjectNode json, Architecture arch, int layers) {
+    private static int[] slidingWindows(Fields f, ObjectNode json, Architecture arch, int layers) {
         int[] w = new int[layers];
-        JsonNode window = json.get("sliding_window");
-        if (window == null || window.isNull() || window.asInt() <= 0) {
+        int size = f.optionalInt("sliding_window", 0);
+        if (size <= 0) {
             return w;
         }
-        int size = window.asInt();
         if (arch == Architecture.MISTRAL || arch == Architecture.LLAMA) {
-            java.util.Arrays.fill(w, size);
+            Arrays.fill(w, size);
             return w;
         }
-        if (!json.path("use_sliding_window").asBoolean(false)) {
+        if (!f.bool("use_sliding_window", false)) {
             return w;
         }
         JsonNode types = json.get("layer_types");
-        int from = json.path("max_window_layers").asInt(layers);
+        int from = f.optionalInt("max_window_layers", layers);
         for (int i = 0; i < layers; i++) {
             boolean sliding = types != null && types.isArray() && types.size() == layers
                     ? types.get(i).asText().equals("sliding_attention")
@@ -208,17 +228,131 @@ public final class ModelConfig {
         return w;
     }
 
-    private static List<Integer> ids(JsonNode v) {
-        List<Integer> out = new ArrayList<>();
-        if (v == null || v.isNull()) {
+    /** Typed, checked reads of a config object's fields; errors name the source and field. */
+    private static final class Fields {
+        private final ObjectNode json;
+        private final String source;
+        private final String label;
+
+        Fields(ObjectNode json, String source) {
+            this(json, source, "field");
+        }
+
+        Fields(ObjectNode json, String source, String label) {
+            this.json = json;
+            this.source = source;
+            this.label = label;
+        }
+
+        private IllegalArgumentException error(String field, String rule, JsonNode v) {
+            return new IllegalArgumentException(source + ": " + label + " '" + field + "' " + rule + ", got " + v);
+        }
+
+        /** A required integer in {@code [1, max]}. */
+        int size(String field, int max) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) {
+                throw new IllegalArgumentException(source + ": required " + label + " '" + field + "' is missing");
+            }
+            return checkedSize(field, v, max);
+        }
+
+        int optionalSize(String field, int max, int def) {
+            JsonNode v = json.get(field);
+            return v == null || v.isNull() ? def : checkedSize(field, v, max);
+        }
+
+        private int checkedSize(String field, JsonNode v, int max) {
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
+                throw error(field, "must be a positive integer", v);
+            }
+            if (v.asInt() > max) {
+                throw new IllegalArgumentException(source + ": " + label + " '" + field + "' is " + v.asInt() + ", more than " + max
+                        + ", which no supported model has: is the config corrupt?");
+            }
+            return v.asInt();
+        }
+
+        int optionalInt(String field, int def) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) {
+                return def;
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw error(field, "must be an integer or null", v);
+            }
+            return v.asInt();
+        }
+
+        /** A finite number, {@code > 0} when {@code positive}, else {@code >= 0}. */
+        double number(String field, double def, boolean positive) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) {
+                return def;
+            }
+            double d = v.asDouble();
+            if (!v.isNumber() || !Double.isFinite(d) || (positive ? d <= 0 : d < 0)) {
+                throw error(field, "must be a finite number " + (positive ? "> 0" : ">= 0"), v);
+            }
+            return d;
+        }
+
+        boolean bool(String field, boolean def) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) {
+                return def;
+            }
+            if (!v.isBoolean()) {
+                throw error(field, "must be true or false", v);
+            }
+            return v.asBoolean();
+        }
+
+        String text(String field, String def) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) {
+                return def;
+            }
+            if (!v.isTextual()) {
+                throw error(field, "must be a string", v);
+            }
+            return v.asText();
+        }
+
+        private static boolean isId(JsonNode v) {
+            return v.isIntegralNumber() && v.canConvertToInt() && v.asInt() >= 0;
+        }
+
+        /** A token id, or -1 when absent. */
+        int tokenId(String field) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) {
+                return -1;
+            }
+            if (!isId(v)) {
+                throw error(field, "must be a token id (an integer >= 0)", v);
+            }
+            return v.asInt();
+        }
+
+        /** One token id or a list of them (may be empty). */
+        List<Integer> tokenIds(String field) {
+            JsonNode v = json.get(field);
+            List<Integer> out = new ArrayList<>();
+            if (v == null || v.isNull()) {
+                return out;
+            }
+            boolean ok = v.isArray() ? StreamSupport.stream(v.spliterator(), false).allMatch(Fields::isId) : isId(v);
+            if (!ok) {
+                throw error(field, "must be a token id (an integer >= 0) or a list of them", v);
+            }
+            if (v.isArray()) {
+                v.forEach(x -> out.add(x.asInt()));
+            } else {
+                out.add(v.asInt());
+            }
             return out;
         }
-        if (v.isArray()) {
-            v.forEach(x -> out.add(x.asInt()));
-        } else {
-            out.add(v.asInt());
-        }
-        return out;
     }
 
     /** @return the architecture */
@@ -306,6 +440,11 @@ public final class ModelConfig {
         return slidingWindowPerLayer[layer];
     }
 
+    /** @return {@code max_position_embeddings}, or 0 when the config does not say */
+    public int maxPositionEmbeddings() {
+        return maxPositionEmbeddings;
+    }
+
     /** @return {@code bos_token_id}, or -1 */
     public int bosTokenId() {
         return bosTokenId;
@@ -365,24 +504,49 @@ public final class ModelConfig {
         }
 
         /**
-         * Sets any config field.
+         * Sets a config field; {@link #build()} checks the value.
          *
-         * @param field the HF field name
-         * @param value a number, boolean, string or null
+         * @param field an HF field name this class reads (or writes, such as {@code initializer_range})
+         * @param value a number, boolean, string, list, map or null
          * @return this
+         * @throws IllegalArgumentException for an unknown field, listing the known ones
          */
         public Builder set(String field, Object value) {
+            if (!FIELDS.contains(field)) {
+                throw new IllegalArgumentException("unknown model config key '" + field + "'; valid keys: " + String.join(", ", FIELDS));
+            }
             json.set(field, JSON.valueToTree(value));
             return this;
+        }
+
+        /**
+         * Returns the keys {@link #set} accepts.
+         *
+         * @return the HF field names, sorted
+         */
+        public static SortedSet<String> keys() {
+            return FIELDS;
         }
 
         /**
          * Builds the config.
          *
          * @return the config
+         * @throws IllegalArgumentException naming the field at fault
          */
         public ModelConfig build() {
-            return parse(json, "config");
+            return build("config");
+        }
+
+        /**
+         * Builds the config, naming it in messages.
+         *
+         * @param source what the values came from, e.g. {@code random_model}
+         * @return the config
+         * @throws IllegalArgumentException naming the source and field at fault
+         */
+        public ModelConfig build(String source) {
+            return parse(json, source);
         }
     }
 }

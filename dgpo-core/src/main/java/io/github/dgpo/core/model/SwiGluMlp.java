@@ -2,26 +2,20 @@ package io.github.dgpo.core.model;
 
 import ai.djl.ndarray.NDArray;
 
-/** {@code down(silu(gate(x)) · up(x))}. */
+/** {@code down(silu(gate(x)) · up(x))}, each projection optionally adapted. */
 final class SwiGluMlp {
 
-    private final NDArray gate;
-    private final NDArray up;
-    private final NDArray down;
-    private final NDArray gateBias;
-    private final NDArray upBias;
-    private final NDArray downBias;
+    private final Linear gate;
+    private final Linear up;
+    private final Linear down;
 
-    SwiGluMlp(ParameterSet p, String prefix) {
-        this.gate = p.get(prefix + "gate_proj.weight");
-        this.up = p.get(prefix + "up_proj.weight");
-        this.down = p.get(prefix + "down_proj.weight");
-        this.gateBias = p.find(prefix + "gate_proj.bias");
-        this.upBias = p.find(prefix + "up_proj.bias");
-        this.downBias = p.find(prefix + "down_proj.bias");
+    SwiGluMlp(ParameterSet p, String prefix, LoraAdapters adapters, int layer) {
+        this.gate = new Linear(p, prefix + "gate_proj", adapters, layer);
+        this.up = new Linear(p, prefix + "up_proj", adapters, layer);
+        this.down = new Linear(p, prefix + "down_proj", adapters, layer);
     }
 
-    NDArray forward(NDArray x) {
-        return Ops.linear(Ops.silu(Ops.linear(x, gate, gateBias)).mul(Ops.linear(x, up, upBias)), down, downBias);
+    NDArray forward(NDArray x, ForwardPass pass) {
+        return down.forward(Ops.silu(gate.forward(x, pass)).mul(up.forward(x, pass)), pass);
     }
 }

@@ -2,7 +2,7 @@ package io.github.dgpo.core.safetensors;
 
 import ai.djl.ndarray.NDArray;
 
-/** A float32 {@link NDArray} as a {@link SafetensorsWriter.Source}, read in chunks. */
+/** A float32 (or float16, widened) {@link NDArray} as a {@link SafetensorsWriter.Source}, read in chunks. */
 public final class ArraySource implements SafetensorsWriter.Source {
 
     private final String name;
@@ -31,8 +31,9 @@ public final class ArraySource implements SafetensorsWriter.Source {
 
     @Override
     public void read(long first, float[] dst, int count) {
-        try (NDArray detached = array.stopGradient(); NDArray flat = detached.reshape(-1); NDArray part = flat.get(first + ":" + (first + count))) {
-            System.arraycopy(part.toFloatArray(), 0, dst, 0, count);
+        try (NDArray detached = array.stopGradient(); NDArray flat = detached.reshape(-1); NDArray part = flat.get(first + ":" + (first + count));
+                NDArray wide = part.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+            System.arraycopy(wide.toFloatArray(), 0, dst, 0, count);
         }
     }
 }

@@ -1,8 +1,7 @@
 package io.github.dgpo.core.safetensors;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.core.util.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +22,6 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     public static final String SINGLE = "model.safetensors";
     /** Sharded weights index name. */
     public static final String INDEX = "model.safetensors.index.json";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, SafetensorsFile> files;
     private final Map<String, SafetensorsFile> owner;
@@ -47,7 +44,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         Map<String, SafetensorsFile> files = new LinkedHashMap<>();
         Map<String, SafetensorsFile> owner = new TreeMap<>();
         try {
-            if (Files.exists(index)) {
+            if (Files.exists(index) || Files.isSymbolicLink(index)) {
                 for (Map.Entry<String, String> e : readIndex(index).entrySet()) {
                     String shardName = e.getValue();
                     if (shardName.contains("/") || shardName.contains("\\")) {
@@ -67,7 +64,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                     }
                     owner.put(e.getKey(), shard);
                 }
-            } else if (Files.exists(single)) {
+            } else if (Files.exists(single) || Files.isSymbolicLink(single)) {
                 SafetensorsFile file = SafetensorsFile.open(single);
                 files.put(SINGLE, file);
                 file.tensors().keySet().forEach(n -> owner.put(n, file));
@@ -84,13 +81,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     }
 
     private static Map<String, String> readIndex(Path index) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readString(index));
-        } catch (JsonProcessingException e) {
-            throw new SafetensorsException(index, "not valid JSON: " + e.getOriginalMessage());
-        }
-        JsonNode map = root == null ? null : root.get("weight_map");
+        JsonNode map = JsonFiles.readObject(index).get("weight_map");
         if (map == null || !map.isObject()) {
             throw new SafetensorsException(index, "no weight_map object");
         }

@@ -3,6 +3,8 @@ package io.github.dgpo.core.safetensors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.JsonFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,6 +61,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws IOException naming the file and tensor when the header is invalid
      */
     public static SafetensorsFile open(Path path) throws IOException {
+        InputFiles.requireRegularFile(path);
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         try {
             long size = channel.size();
@@ -91,7 +94,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             root = JSON.readTree(text.strip());
         } catch (JsonProcessingException e) {
-            throw new SafetensorsException(path, "header is not valid JSON: " + e.getOriginalMessage());
+            throw new SafetensorsException(path, "header is " + JsonFiles.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw new SafetensorsException(path, "header is not a JSON object");
@@ -222,14 +225,17 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /**
      * Reads {@code count} elements of a float-readable tensor, starting at element {@code
-     * first}, widened to float32 into {@code dst[offset..]}.
+     * first}, widened to float32 into {@code dst[offset..]}. Weights and optimizer moments are
+     * never legitimately NaN or infinite, so a non-finite value fails here, naming the tensor
+     * and element (checked on the copy just made, which costs one pass over memory already in
+     * cache).
      *
      * @param tensor the tensor (of this file)
      * @param first first element
      * @param dst destination
      * @param offset first index in {@code dst}
      * @param count number of elements
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read or a value is not finite
      */
     public void readFloats(TensorInfo tensor, long first, float[] dst, int offset, int count) throws IOException {
         if (!tensor.dtype().floatReadable()) {
@@ -260,8 +266,23 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
                 default -> throw new IllegalStateException(tensor.dtype().toString());
             }
+            int bad = firstNonFinite(dst, offset + done, n);
+            if (bad >= 0) {
+                throw new SafetensorsException(path, "tensor '" + tensor.name() + "' holds a non-finite value (" + dst[bad] + ") at element "
+                        + (first + bad - offset) + "; the weights are damaged: load an earlier copy or re-export them");
+            }
             done += n;
         }
+    }
+
+    /** Index of the first NaN or infinity in {@code a[from, from + n)}, or -1. */
+    private static int firstNonFinite(float[] a, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (!Float.isFinite(a[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -134,6 +134,22 @@ public final class SafetensorsWriter {
         return written;
     }
 
+    /**
+     * Writes the tensors into one file of any name (sorted by name, never sharded), e.g. a PEFT
+     * adapter's {@code adapter_model.safetensors}.
+     *
+     * @param file the file (its folder is created if absent)
+     * @param sources the tensors
+     * @return the file
+     * @throws IOException if it cannot be written
+     */
+    public Path writeSingle(Path file, List<? extends Source> sources) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        List<Source> sorted = new ArrayList<>(sources);
+        sorted.sort(Comparator.comparing(Source::name));
+        return writeFile(file, sorted);
+    }
+
     private long bytes(Source s) {
         long n = 1;
         for (long d : s.shape()) {

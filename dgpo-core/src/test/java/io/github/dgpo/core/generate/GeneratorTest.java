@@ -3,6 +3,7 @@ package io.github.dgpo.core.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -102,6 +103,24 @@ class GeneratorTest {
             assertTrue(r.newIds().length <= 5);
             List<Long> newIds = Arrays.stream(r.newIds()).boxed().toList();
             assertEquals(1, newIds.stream().filter(x -> x == stop).count());
+        }
+    }
+
+    @Test
+    void stopsAtMaxPositionEmbeddingsAndRefusesALongerPrompt() {
+        ModelConfig c = ModelConfig.builder(Architecture.LLAMA).set("vocab_size", 50).set("max_position_embeddings", 8).build();
+        try (CausalLm model = CausalLm.random(c, 9, manager)) {
+            Generator.Result r = new Generator(model).generate(new long[] {1, 5, 7}, GenerationOptions.greedy(20, Set.of()), false);
+            assertEquals(8, r.ids().length, "prompt + new tokens fill exactly max_position_embeddings");
+            assertEquals(5, r.newIds().length);
+            assertEquals(Generator.Stop.MAX_POSITIONS, r.stop());
+            Generator.Result full = new Generator(model).generate(new long[] {1, 2, 3, 4, 5, 6, 7, 8}, GenerationOptions.greedy(3, Set.of()), false);
+            assertEquals(0, full.newIds().length);
+            assertEquals(Generator.Stop.MAX_POSITIONS, full.stop());
+            assertEquals(Generator.Stop.MAX_NEW_TOKENS, new Generator(model).generate(new long[] {1}, GenerationOptions.greedy(3, Set.of()), false).stop());
+            String msg = assertThrows(IllegalArgumentException.class,
+                    () -> new Generator(model).generate(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, GenerationOptions.greedy(3, Set.of()), false)).getMessage();
+            assertEquals("the prompt has 9 tokens, more than the model's max_position_embeddings (8); shorten it", msg);
         }
     }
 }

@@ -43,7 +43,7 @@ public final class BatchSampler {
 
     /** @return batches per epoch (the last may be smaller) */
     public int batchesPerEpoch() {
-        return (lengths.length + batchSize - 1) / batchSize;
+        return (int) ((lengths.length + (long) batchSize - 1) / batchSize);
     }
 
     /**
@@ -60,15 +60,16 @@ public final class BatchSampler {
         }
         Collections.shuffle(order, random);
         if (groupByLength) {
-            int window = batchSize * GROUP_WINDOW;
-            for (int start = 0; start < order.size(); start += window) {
-                List<Integer> part = order.subList(start, Math.min(order.size(), start + window));
+            // long: a batch size near Integer.MAX_VALUE (the whole data set) must not overflow
+            long window = (long) batchSize * GROUP_WINDOW;
+            for (long start = 0; start < order.size(); start += window) {
+                List<Integer> part = order.subList((int) start, (int) Math.min(order.size(), start + window));
                 part.sort(Comparator.comparingInt((Integer i) -> lengths[i]).reversed());
             }
         }
         List<int[]> batches = new ArrayList<>();
-        for (int start = 0; start < order.size(); start += batchSize) {
-            batches.add(order.subList(start, Math.min(order.size(), start + batchSize)).stream().mapToInt(Integer::intValue).toArray());
+        for (long start = 0; start < order.size(); start += batchSize) {
+            batches.add(order.subList((int) start, (int) Math.min(order.size(), start + batchSize)).stream().mapToInt(Integer::intValue).toArray());
         }
         if (groupByLength) {
             Collections.shuffle(batches, random);

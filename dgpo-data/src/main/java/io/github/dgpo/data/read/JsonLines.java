@@ -3,22 +3,22 @@ package io.github.dgpo.data.read;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.JsonFiles;
 import io.github.dgpo.data.BadRowException;
 import io.github.dgpo.data.DataFormatException;
 import io.github.dgpo.data.DropReasons;
 import io.github.dgpo.data.ReadReport;
 import io.github.dgpo.data.Source;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
-/** Iterates the JSON objects of a {@code .jsonl} or {@code .jsonl.gz} file, one per non-blank line. */
+/**
+ * Iterates the JSON objects of a {@code .jsonl} or {@code .jsonl.gz} file, one per non-blank
+ * line. Lines are decoded strictly ({@link Utf8Lines}); a file that is not a regular file, not
+ * gzip or cut short fails naming it.
+ */
 final class JsonLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,21 +35,30 @@ final class JsonLines {
      * are not JSON objects) are counted in the report.
      */
     static void forEach(Path file, ReadReport report, RowHandler handler) {
-        if (!Files.isRegularFile(file)) {
-            throw new DataFormatException(file + ": no such file");
+        InputStream in;
+        try {
+            in = InputFiles.openMaybeGzip(file);
+        } catch (IOException e) {
+            throw new DataFormatException(e.getMessage(), e);
         }
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-            String line;
-            long n = 0;
-            while ((line = reader.readLine()) != null) {
+        long n = 0;
+        try (in) {
+            Utf8Lines lines = new Utf8Lines(in);
+            while (lines.next()) {
                 n++;
+                Source source = new Source(file.toString(), n);
+                String line;
+                try {
+                    line = lines.text();
+                } catch (BadRowException e) {
+                    report.countRead();
+                    report.drop(source, e);
+                    continue;
+                }
                 if (line.isBlank()) {
                     continue;
                 }
                 report.countRead();
-                Source source = new Source(file.toString(), n);
                 try {
                     handler.accept(parse(line), source);
                 } catch (BadRowException e) {
@@ -57,7 +66,8 @@ final class JsonLines {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            // the failure came while reading line n + 1
+            throw new DataFormatException(file + ":" + (n + 1) + ": " + InputFiles.reason(e), e);
         }
     }
 
@@ -66,7 +76,7 @@ final class JsonLines {
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw new BadRowException(DropReasons.MALFORMED_JSON, e.getOriginalMessage());
+            throw new BadRowException(DropReasons.MALFORMED_JSON, JsonFiles.describe(e));
         }
         if (node == null || !node.isObject()) {
             throw new BadRowException(DropReasons.MALFORMED_JSON, "not a JSON object");

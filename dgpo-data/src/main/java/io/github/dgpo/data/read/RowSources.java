@@ -1,5 +1,6 @@
 package io.github.dgpo.data.read;
 
+import io.github.dgpo.core.util.InputFiles;
 import io.github.dgpo.data.BadRowException;
 import io.github.dgpo.data.DataFormatException;
 import io.github.dgpo.data.ReadReport;
@@ -32,11 +33,15 @@ final class RowSources {
      * data/train_prefs-00000-of-00001.parquet} layout).
      */
     static List<Path> files(Path path, String split) {
-        if (Files.isRegularFile(path)) {
-            return List.of(path);
-        }
         if (!Files.isDirectory(path)) {
-            throw new DataFormatException(path + ": no such file or folder");
+            if (!Files.exists(path)) {
+                throw new DataFormatException(path + ": no such file or folder");
+            }
+            try {
+                return List.of(InputFiles.requireRegularFile(path));
+            } catch (IOException e) {
+                throw new DataFormatException(e.getMessage(), e);
+            }
         }
         List<Path> all;
         try (Stream<Path> s = Files.walk(path)) {
@@ -50,6 +55,23 @@ final class RowSources {
                     + all.stream().map(p -> path.relativize(p).toString()).collect(Collectors.joining(", ")));
         }
         return chosen;
+    }
+
+    /**
+     * The file's absolute path as a DuckDB pattern matching exactly that file: DuckDB expands
+     * {@code *}, {@code ?} and {@code [...]} in every file name it reads, so each of those
+     * characters becomes a one-character class ({@code [*]}, {@code [?]}, {@code [[]}).
+     */
+    static String literalPath(Path file) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : file.toAbsolutePath().toString().toCharArray()) {
+            if (ch == '*' || ch == '?' || ch == '[') {
+                b.append('[').append(ch).append(']');
+            } else {
+                b.append(ch);
+            }
+        }
+        return b.toString();
     }
 
     private static boolean isData(Path p) {
@@ -85,7 +107,12 @@ final class RowSources {
     }
 
     private static void parquet(Path file, ReadReport report, JsonLines.RowHandler handler) {
-        String sql = "SELECT CAST(to_json(t) AS VARCHAR) FROM read_parquet('" + file.toAbsolutePath().toString().replace("'", "''") + "') t";
+        try {
+            InputFiles.requireRegularFile(file);
+        } catch (IOException e) {
+            throw new DataFormatException(e.getMessage(), e);
+        }
+        String sql = "SELECT CAST(to_json(t) AS VARCHAR) FROM read_parquet('" + literalPath(file).replace("'", "''") + "') t";
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             long row = 0;
             while (rs.next()) {

@@ -9,6 +9,8 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.JsonFiles;
 import io.github.dgpo.data.Message;
 import io.github.dgpo.data.ToolCall;
 import java.io.IOException;
@@ -130,7 +132,7 @@ public final class ChatTemplate {
      */
     public static ChatTemplate fromFolder(Path dir) throws IOException {
         Path config = dir.resolve("tokenizer_config.json");
-        JsonNode cfg = Files.exists(config) ? JSON.readTree(config.toFile()) : JSON.createObjectNode();
+        JsonNode cfg = Files.exists(config) || Files.isSymbolicLink(config) ? JsonFiles.readObject(config) : JSON.createObjectNode();
         String bos = tokenText(cfg.get("bos_token"));
         String eos = tokenText(cfg.get("eos_token"));
         List<String> special = new ArrayList<>();
@@ -147,8 +149,8 @@ public final class ChatTemplate {
         }
         Path sidecar = dir.resolve("chat_template.jinja");
         String template = null;
-        if (Files.exists(sidecar)) {
-            template = Files.readString(sidecar);
+        if (Files.exists(sidecar) || Files.isSymbolicLink(sidecar)) {
+            template = new String(InputFiles.readBounded(sidecar, InputFiles.MAX_CONFIG_BYTES, "a chat template"), java.nio.charset.StandardCharsets.UTF_8);
         } else {
             JsonNode t = cfg.get("chat_template");
             if (t != null && t.isTextual()) {

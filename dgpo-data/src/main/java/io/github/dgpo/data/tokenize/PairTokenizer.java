@@ -2,6 +2,7 @@ package io.github.dgpo.data.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.core.util.JsonFiles;
 import io.github.dgpo.data.BadRowException;
 import io.github.dgpo.data.DropReasons;
 import io.github.dgpo.data.Message;
@@ -88,7 +89,7 @@ public final class PairTokenizer implements AutoCloseable {
     public static PairTokenizer fromFolder(Path dir, TokenizeOptions options) throws IOException {
         ChatTemplate template = ChatTemplate.fromFolder(dir);
         Path cfg = dir.resolve("tokenizer_config.json");
-        JsonNode config = Files.exists(cfg) ? new ObjectMapper().readTree(cfg.toFile()) : new ObjectMapper().createObjectNode();
+        JsonNode config = Files.exists(cfg) || Files.isSymbolicLink(cfg) ? JsonFiles.readObject(cfg) : new ObjectMapper().createObjectNode();
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         try {
             PairTokenizer p = new PairTokenizer(tokenizer, template, options, config.path("add_bos_token").asBoolean(false));

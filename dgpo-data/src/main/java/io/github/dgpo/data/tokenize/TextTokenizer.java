@@ -3,27 +3,47 @@ package io.github.dgpo.data.tokenize;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.util.Hashes;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.UserCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * A HuggingFace {@code tokenizer.json} through DJL's tokenizer, configured so it never
  * changes the text behind our back: DJL's default truncation to 512 tokens and its padding
  * are switched off, and special tokens are never added (BOS/EOS placement is the chat
- * template's and the tokenizer step's decision). A {@code tokenizer.json.gz} is accepted
- * (decompressed once per file version into the temporary folder), so large vocabularies can be
- * bundled.
+ * template's and the tokenizer step's decision). A {@code tokenizer.json.gz} is accepted, so
+ * large vocabularies can be bundled: it is decompressed once into the user's cache folder
+ * ({@link UserCache}, sub-folder {@code tokenizers}), under a name made of the SHA-256 of the
+ * compressed and of the decompressed bytes, written atomically and owner-only, and hashed again
+ * before every use, so a damaged or altered copy is replaced, never loaded.
+ *
+ * <p>Only regular files are read ({@code tokenizer.json} at most {@link
+ * InputFiles#MAX_TOKENIZER_BYTES}, also the limit for what a {@code .gz} may decompress to),
+ * and a file the native tokenizer cannot
+ * parse fails naming the file and position, never quoting it.
  *
  * <p>Only token ids are fetched from the native tokenizer: DJL's {@code Encoding} makes about
  * nine JNI calls per text (tokens as strings, offsets, masks), which made tokenization four
  * times slower than it needs to be.
  */
 public final class TextTokenizer implements AutoCloseable {
+
+    private static final long MAX_BYTES = InputFiles.MAX_TOKENIZER_BYTES;
+    private static final Pattern POSITION = Pattern.compile("line (\\d+),? column (\\d+)");
 
     private final HuggingFaceTokenizer tokenizer;
     private final Path source;
@@ -44,43 +64,66 @@ public final class TextTokenizer implements AutoCloseable {
         OfflineEngine.configure();
         Path json = dir.resolve("tokenizer.json");
         Path gz = dir.resolve("tokenizer.json.gz");
+        Path given;
         Path file;
-        if (Files.exists(json)) {
+        if (Files.exists(json) || Files.isSymbolicLink(json)) {
+            given = json;
             file = json;
-        } else if (Files.exists(gz)) {
+            if (Files.size(InputFiles.requireRegularFile(json)) > MAX_BYTES) {
+                throw new IOException(json + ": is larger than the " + (MAX_BYTES >> 20) + " MiB a tokenizer.json may be");
+            }
+        } else if (Files.exists(gz) || Files.isSymbolicLink(gz)) {
+            given = gz;
             file = decompressed(gz);
         } else {
             throw new NoSuchFileException(dir + ": no tokenizer.json or tokenizer.json.gz");
         }
-        HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
-                .optTokenizerPath(file)
-                .optAddSpecialTokens(false)
-                .optTruncation(false)
-                .optPadding(false)
-                .build();
-        return new TextTokenizer(t, dir);
+        try {
+            HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(false)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+            return new TextTokenizer(t, dir);
+        } catch (RuntimeException e) {
+            // the native parser's messages may quote the file: keep only the position
+            Matcher m = POSITION.matcher(String.valueOf(e.getMessage()));
+            throw new IOException(given + ": not a valid tokenizer" + (m.find() ? " (error at line " + m.group(1) + ", column " + m.group(2) + ")" : "")
+                    + "; it must be the tokenizer.json of a HuggingFace tokenizers (fast) tokenizer", e);
+        }
     }
 
     /**
-     * The decompressed copy of a {@code tokenizer.json.gz}, made once per file version in the
-     * temporary folder (keyed by path, size and modification time) and written atomically, so
-     * repeated loads do not decompress again.
+     * The verified decompressed copy of a {@code tokenizer.json.gz} in the user's cache,
+     * made if absent or not matching its hash.
      */
     private static Path decompressed(Path gz) throws IOException {
-        String key = gz.toAbsolutePath().normalize() + "|" + Files.size(gz) + "|" + Files.getLastModifiedTime(gz).toMillis();
-        Path file = Path.of(System.getProperty("java.io.tmpdir"), "dgpo-tokenizer-" + Integer.toHexString(key.hashCode()) + "-" + Files.size(gz) + ".json");
-        if (Files.exists(file)) {
-            return file;
+        String packed = Hashes.sha256(InputFiles.readBounded(gz, MAX_BYTES, "a tokenizer.json.gz"));
+        Path dir = UserCache.folder("tokenizers");
+        String prefix = "tokenizer-" + packed + "-";
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, prefix + "*.json")) {
+            for (Path p : found) {
+                String expected = p.getFileName().toString().substring(prefix.length()).replace(".json", "");
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && expected.equals(Hashes.sha256(InputFiles.readBounded(p, MAX_BYTES, "a tokenizer.json")))) {
+                    return p;
+                }
+                LoggerFactory.getLogger(TextTokenizer.class).warn("{}: does not match its hash; replacing it", p);
+                Files.deleteIfExists(p);
+            }
         }
-        Path tmp = Files.createTempFile(file.getParent(), "dgpo-tokenizer", ".part");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(gz)); OutputStream out = Files.newOutputStream(tmp)) {
-            in.transferTo(out);
-            out.close();
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Path tmp = Files.createTempFile(dir, "tokenizer-", ".part");
+        try {
+            MessageDigest digest = Hashes.newSha256();
+            try (InputStream in = InputFiles.openMaybeGzip(gz); OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), digest)) {
+                InputFiles.copyBounded(in, out, MAX_BYTES, gz.toString());
+            }
+            Path file = dir.resolve(prefix + Hashes.hex(digest.digest()) + ".json");
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return file;
         } finally {
             Files.deleteIfExists(tmp);
         }
-        return file;
     }
 
     /**
@@ -90,7 +133,8 @@ public final class TextTokenizer implements AutoCloseable {
      * @return true when {@code tokenizer.json} or {@code tokenizer.json.gz} exists
      */
     public static boolean exists(Path dir) {
-        return Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("tokenizer.json.gz"));
+        return Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("tokenizer.json.gz"))
+                || Files.isSymbolicLink(dir.resolve("tokenizer.json"));
     }
 
     /**

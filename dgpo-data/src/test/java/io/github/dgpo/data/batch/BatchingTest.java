@@ -107,6 +107,22 @@ class BatchingTest {
     }
 
     @Test
+    void aBatchLargerThanTheDataIsOneBatchOfEverything() {
+        int[] lengths = {5, 9, 2, 7, 3};
+        for (int batch : new int[] {1_000_000_000, Integer.MAX_VALUE}) {
+            for (boolean group : new boolean[] {true, false}) {
+                BatchSampler s = new BatchSampler(lengths, batch, 3, group);
+                assertEquals(1, s.batchesPerEpoch());
+                List<int[]> epoch = s.epoch(0);
+                assertEquals(1, epoch.size());
+                int[] all = epoch.get(0).clone();
+                Arrays.sort(all);
+                assertArrayEquals(new int[] {0, 1, 2, 3, 4}, all);
+            }
+        }
+    }
+
+    @Test
     void similarity() {
         assertEquals(2.0 / 4, PairSimilarity.jaccard(new long[] {1, 2, 3}, new long[] {2, 3, 4}), 1e-15);
         assertEquals(1.0, PairSimilarity.jaccard(new long[] {5, 5}, new long[] {5}), 1e-15);

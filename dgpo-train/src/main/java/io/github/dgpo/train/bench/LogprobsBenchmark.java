@@ -31,8 +31,28 @@ import java.util.Random;
  */
 public final class LogprobsBenchmark {
 
-    /** Benchmark sizes. */
-    public record Settings(int batch, int seqLen, int hidden, int layers, List<Integer> vocabs, int chunkSize, int repeats) {}
+    /** Benchmark sizes, each at least 1 (the sequence at least 2: one position is scored). */
+    public record Settings(int batch, int seqLen, int hidden, int layers, List<Integer> vocabs, int chunkSize, int repeats) {
+        /** Checks the sizes. */
+        public Settings {
+            atLeast("--batch", batch, 1);
+            atLeast("--seq-len", seqLen, 2);
+            atLeast("--hidden", hidden, 1);
+            atLeast("--layers", layers, 1);
+            atLeast("--chunk-size", chunkSize, 1);
+            atLeast("--repeats", repeats, 1);
+            if (vocabs.isEmpty()) {
+                throw new IllegalArgumentException("--vocab needs at least one size");
+            }
+            vocabs.forEach(v -> atLeast("--vocab", v, 2));
+        }
+
+        private static void atLeast(String option, int value, int min) {
+            if (value < min) {
+                throw new IllegalArgumentException(option + " must be >= " + min + ", got " + value);
+            }
+        }
+    }
 
     /**
      * One phase's measurement (best time over repeats; peak over all of them).

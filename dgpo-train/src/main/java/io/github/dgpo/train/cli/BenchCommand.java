@@ -12,9 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code dgpo bench}: benchmarks (not tests); results are recorded in docs/performance.md. */
+/** {@code dgpo bench}: benchmarks (not tests); results are recorded in docs/performance.md and docs/scaling.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Logprobs.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Gemm.class})
+        subcommands = {BenchCommand.Logprobs.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Gemm.class, MemoryBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

@@ -7,20 +7,32 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code dgpo} command line: {@code java -jar dgpo.jar <command>}. */
+/**
+ * The {@code dgpo} command line: {@code java -jar dgpo.jar <command>}. An error ends as one
+ * {@code error:} line and no stack trace: exit code {@value #USER_ERROR} for a problem with what
+ * the user gave (see {@link UserErrors}), 1 for anything else; {@code --debug} (before or after
+ * the command name) adds the stack trace.
+ */
 @Command(
         name = "dgpo",
         mixinStandardHelpOptions = true,
         versionProvider = DgpoCli.Version.class,
         description = "Preference alignment of language models on DJL (DGPO and the margin-based family).",
-        subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, ScoreCommand.class, MarginCommand.class, DataCommand.class, PlotCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, GenerateCommand.class, ScoreCommand.class, MarginCommand.class, DataCommand.class, PlotCommand.class, BenchCommand.class,
+                MergeCommand.class, PlanCommand.class})
 public final class DgpoCli implements Runnable {
 
     /** Exit code of a run refused for its input. */
     public static final int USER_ERROR = 2;
 
+    /** Exit code of an unexpected failure. */
+    public static final int INTERNAL_ERROR = 1;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "print the stack trace of an error")
+    boolean debug;
 
     @Override
     public void run() {
@@ -65,12 +77,14 @@ public final class DgpoCli implements Runnable {
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     PrintWriter errors = commandLine.getErr();
-                    if (e instanceof UserInputException || e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
-                        errors.println("error: " + e.getMessage());
-                        errors.flush();
-                        return USER_ERROR;
+                    boolean user = UserErrors.isUserError(e);
+                    errors.println("error: " + (user ? UserErrors.message(e)
+                            : "unexpected " + e.getClass().getSimpleName() + ": " + UserErrors.message(e) + " (run again with --debug and report the output)"));
+                    if (debugRequested(parseResult)) {
+                        e.printStackTrace(errors);
                     }
-                    throw e;
+                    errors.flush();
+                    return user ? USER_ERROR : INTERNAL_ERROR;
                 });
         try {
             return cli.execute(args);
@@ -78,6 +92,15 @@ public final class DgpoCli implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    private static boolean debugRequested(CommandLine.ParseResult result) {
+        for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
+            if (r.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reports the project version from the jar manifest. */

@@ -3,7 +3,6 @@ package io.github.dgpo.train.cli;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.data.DataFormat;
 import io.github.dgpo.data.DataFormatException;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Preference accuracy and log-probabilities of a model on held-out pairs.")
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "HF model folder")
-    Path model;
+    @Mixin
+    ModelOptions models;
 
     @Option(names = "--data", required = true, description = "dataset file or folder")
     Path data;
@@ -66,7 +66,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path tok = tokenizer != null ? tokenizer : model;
+        Path tok = tokenizer != null ? tokenizer : models.model;
         List<TokenizedPair> pairs;
         long pad;
         Datasets.Pairs read;
@@ -87,7 +87,7 @@ public final class EvalCommand implements Callable<Integer> {
             pairs = pairs.subList(0, maxPairs);
         }
         Evaluator.Result r;
-        try (NDManager root = OfflineEngine.newManager(); CausalLm policy = CausalLm.load(model, root);
+        try (NDManager root = models.newManager(); CausalLm policy = models.load(root);
                 CausalLm ref = refModel == null ? null : CausalLm.load(refModel, root)) {
             r = Evaluator.evaluate(policy, ref, pairs, pad, batchSize, 256, root);
         }

@@ -3,7 +3,6 @@ package io.github.dgpo.train.cli;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.generate.GenerationOptions;
 import io.github.dgpo.core.generate.Generator;
 import io.github.dgpo.core.generate.StopTokens;
@@ -15,6 +14,7 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
         description = "Generates a continuation of token ids or a text prompt (temperature 0 = greedy).")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "HF model folder")
-    Path model;
+    @Mixin
+    ModelOptions models;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -83,7 +83,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (input.data != null) {
             return alpacaEval();
         }
-        try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root)) {
+        Path model = models.model;
+        try (NDManager root = models.newManager(); CausalLm lm = models.load(root)) {
             TextTokenizer tokenizer = TextTokenizer.exists(model) ? TextTokenizer.load(model) : null;
             try {
                 long[] prompt;
@@ -110,6 +111,10 @@ public final class GenerateCommand implements Callable<Integer> {
                     }
                 }
                 Generator.Result r = new Generator(lm).generate(prompt, options, false);
+                if (r.stop() == Generator.Stop.MAX_POSITIONS) {
+                    spec.commandLine().getErr().println("note: stopped after " + r.newIds().length + " new tokens at the model's max_position_embeddings ("
+                            + lm.config().maxPositionEmbeddings() + ")");
+                }
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
                     ObjectMapper mapper = new ObjectMapper();
@@ -121,6 +126,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         o.put("completion", tokenizer.decode(r.newIds(), true));
                     }
                     o.put("stopped_at_eos", r.stoppedAtEos());
+                    o.put("stop", r.stop().name().toLowerCase(java.util.Locale.ROOT));
                     out.println(mapper.writeValueAsString(o));
                 } else {
                     out.println(tokenizer != null ? tokenizer.decode(r.ids(), true) : Arrays.toString(r.ids()));
@@ -157,20 +163,26 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         ObjectMapper mapper = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ArrayNode out = mapper.createArrayNode();
-        String generator = model.toAbsolutePath().normalize().getFileName().toString();
-        try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root);
+        Path model = models.model;
+        String generator = (models.adapter != null ? models.adapter : model).toAbsolutePath().normalize().getFileName().toString();
+        try (NDManager root = models.newManager(); CausalLm lm = models.load(root);
                 io.github.dgpo.data.tokenize.PairTokenizer pt = io.github.dgpo.data.tokenize.PairTokenizer.fromFolder(model, tokenizeOptions);
                 TextTokenizer text = TextTokenizer.load(model)) {
             java.util.Set<Integer> stop = new java.util.HashSet<>(StopTokens.of(model, lm.config()));
             stop.add((int) pt.endOfTurnId());
             GenerationOptions options = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop);
+            int atLimit = 0;
             for (io.github.dgpo.data.PreferenceExample e : examples) {
                 Generator.Result r = new Generator(lm).generate(pt.promptIds(e.prompt(), e.tools()), options, false);
+                atLimit += r.stop() == Generator.Stop.MAX_POSITIONS ? 1 : 0;
                 long[] ids = r.stoppedAtEos() ? Arrays.copyOf(r.newIds(), r.newIds().length - 1) : r.newIds();
                 ObjectNode o = out.addObject();
                 o.put("instruction", e.prompt().get(e.prompt().size() - 1).content());
                 o.put("output", text.decode(ids, true));
                 o.put("generator", generator);
+            }
+            if (atLimit > 0) {
+                spec.commandLine().getErr().println("note: " + atLimit + " completions stopped at the model's max_position_embeddings (" + lm.config().maxPositionEmbeddings() + ")");
             }
         }
         Path target = output.toAbsolutePath();

@@ -6,11 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.JsonFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ final class MarginRows {
      */
     long forEachBatch(int batchSize, Consumer<List<Row>> sink) {
         long count = 0;
-        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(InputFiles.open(path), StandardCharsets.UTF_8))) {
             List<Row> batch = new ArrayList<>(Math.min(batchSize, 1024));
             String text;
             long line = 0;
@@ -85,7 +86,7 @@ final class MarginRows {
         } catch (NoSuchFileException e) {
             throw new UserInputException(path + ": no such file");
         } catch (IOException e) {
-            throw new UncheckedIOException(path + ": " + e.getMessage(), e);
+            throw new UserInputException(e.getMessage() != null && e.getMessage().startsWith(path.toString()) ? e.getMessage() : path + ": " + InputFiles.reason(e), e);
         }
         return count;
     }
@@ -95,7 +96,7 @@ final class MarginRows {
         try {
             node = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw error(line, "malformed JSON: " + e.getOriginalMessage());
+            throw error(line, "malformed JSON: " + JsonFiles.describe(e));
         }
         if (!(node instanceof ObjectNode obj)) {
             throw error(line, "expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));

@@ -4,13 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.model.CausalLm;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,8 +19,8 @@ import picocli.CommandLine.Spec;
         description = "Log-probabilities of ids[1:] given their prefixes, their sum, and logits rows.")
 public final class ScoreCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "HF model folder")
-    Path model;
+    @Mixin
+    ModelOptions models;
 
     @Option(names = "--ids", required = true, description = "comma-separated token ids, e.g. 1,5,9")
     String ids;
@@ -47,24 +46,31 @@ public final class ScoreCommand implements Callable<Integer> {
                 throw new UserInputException("--logits-at position " + p + " is outside [0, " + (tokens.length - 1) + "]");
             }
         }
-        try (NDManager root = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(model, root); NDManager m = root.newSubManager()) {
+        try (NDManager root = models.newManager(); CausalLm lm = models.load(root); NDManager m = root.newSubManager()) {
             int v = lm.config().vocabSize();
             for (long t : tokens) {
                 if (t < 0 || t >= v) {
                     throw new UserInputException("--ids: id " + t + " is outside the vocabulary [0, " + (v - 1) + "]");
                 }
             }
+            int maxPositions = lm.config().maxPositionEmbeddings();
+            if (maxPositions > 0 && tokens.length > maxPositions) {
+                throw new UserInputException("--ids: " + tokens.length + " ids are more than the model's max_position_embeddings (" + maxPositions + "); score at most that many");
+            }
             long[][] ones = new long[1][tokens.length];
             Arrays.fill(ones[0], 1);
             NDArray logits = lm.logits(lm.hiddenStates(m.create(new long[][] {tokens}), m.create(ones))).get(0);
-            float[] logp = logits.logSoftmax(1).toFloatArray();
+            // only what is printed leaves the engine: T log-probabilities, not the [T, V] table
             double[] tokenLogprobs = new double[tokens.length - 1];
             double sum = 0;
-            for (int i = 1; i < tokens.length; i++) {
-                tokenLogprobs[i - 1] = logp[(i - 1) * v + (int) tokens[i]];
-                sum += tokenLogprobs[i - 1];
+            if (tokens.length > 1) {
+                NDArray next = m.create(Arrays.copyOfRange(tokens, 1, tokens.length)).reshape(tokens.length - 1, 1);
+                float[] picked = logits.get("0:-1").logSoftmax(1).gather(next, 1).toFloatArray();
+                for (int i = 0; i < picked.length; i++) {
+                    tokenLogprobs[i] = picked[i];
+                    sum += picked[i];
+                }
             }
-            float[] all = logits.toFloatArray();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();
@@ -74,8 +80,8 @@ public final class ScoreCommand implements Callable<Integer> {
                 ObjectNode rows = o.putObject("logits");
                 for (long p : positions) {
                     var arr = rows.putArray(Long.toString(p));
-                    for (int k = 0; k < v; k++) {
-                        arr.add(all[(int) p * v + k]);
+                    for (float x : logits.get(p).toFloatArray()) {
+                        arr.add(x);
                     }
                 }
                 out.println(mapper.writeValueAsString(o));
@@ -86,7 +92,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 }
                 out.printf("sum: %.6f over %d tokens%n", sum, tokens.length - 1);
                 for (long p : positions) {
-                    out.printf("logits[%d]: %s%n", p, Arrays.toString(Arrays.copyOfRange(all, (int) p * v, (int) (p + 1) * v)));
+                    out.printf("logits[%d]: %s%n", p, Arrays.toString(logits.get(p).toFloatArray()));
                 }
             }
         }

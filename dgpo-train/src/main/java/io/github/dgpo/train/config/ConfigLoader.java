@@ -1,32 +1,57 @@
 package io.github.dgpo.train.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.github.dgpo.core.model.Architecture;
+import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.JsonFiles;
 import io.github.dgpo.data.DataFormat;
+import io.github.dgpo.data.DataFormatException;
 import io.github.dgpo.losses.PreferenceLoss;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a YAML run config: unknown keys are errors naming the key (and the valid ones), {@code
  * --set key=value} overrides are applied with YAML typing ({@code 1e-6}, {@code true}; a dotted
  * key such as {@code random_model.vocab_size} sets a field of a mapping), and the values are
  * validated before anything runs.
+ *
+ * <p>YAML that would not mean what it says is refused, naming the file and line: a duplicate key
+ * (YAML readers keep the last one silently), an alias such as {@code *bs} (Jackson reads it as
+ * the text {@code bs}), and a decimal where an integer belongs ({@code 2.5} or {@code 1e9} as a
+ * batch size, which Jackson would truncate). Only a regular file of at most {@link
+ * InputFiles#MAX_CONFIG_BYTES} is read, and syntax errors give the position, not the text.
  */
 public final class ConfigLoader {
 
     /** YAML reader/writer with snake_case keys as declared. */
-    public static final ObjectMapper YAML = new YAMLMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    public static final ObjectMapper YAML = new YAMLMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
     private ConfigLoader() {}
 
@@ -40,10 +65,10 @@ public final class ConfigLoader {
      * @throws IllegalArgumentException naming the key or value at fault
      */
     public static TrainConfig load(Path file, List<String> overrides) throws IOException {
-        if (!Files.exists(file)) {
+        if (!Files.exists(file) && !Files.isSymbolicLink(file)) {
             throw new NoSuchFileException(file + ": no such config file");
         }
-        JsonNode tree = YAML.readTree(file.toFile());
+        JsonNode tree = readYaml(InputFiles.readBounded(file, InputFiles.MAX_CONFIG_BYTES, "a YAML config"), file.toString());
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = YAML.createObjectNode();
         }
@@ -57,7 +82,7 @@ public final class ConfigLoader {
                 throw new IllegalArgumentException("--set expects key=value, got '" + o + "'");
             }
             String key = o.substring(0, eq).trim();
-            JsonNode value = YAML.readTree(o.substring(eq + 1));
+            JsonNode value = readYaml(o.substring(eq + 1).getBytes(StandardCharsets.UTF_8), "--set " + key);
             value = value == null || value.isMissingNode() ? YAML.nullNode() : value;
             // a dotted key (random_model.vocab_size=...) sets a field of a mapping
             ObjectNode parent = root;
@@ -78,11 +103,69 @@ public final class ConfigLoader {
             TreeSet<String> known = new TreeSet<>();
             e.getKnownPropertyIds().forEach(k -> known.add(k.toString()));
             throw new IllegalArgumentException(file + ": unknown key '" + e.getPropertyName() + "'; valid keys: " + String.join(", ", known));
+        } catch (MismatchedInputException e) {
+            throw new IllegalArgumentException(file + ": " + wrongType(e, root));
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage() + " at " + e.getPathReference());
+            throw new IllegalArgumentException(file + ": " + JsonFiles.describe(e));
         }
         validate(c, file);
         return c;
+    }
+
+    /**
+     * Parses YAML after a streaming pass that refuses aliases and duplicate keys, naming the
+     * line; syntax errors give the position, never the text.
+     */
+    private static JsonNode readYaml(byte[] yaml, String source) throws IOException {
+        try (JsonParser p = YAML.getFactory().createParser(yaml)) {
+            Deque<Set<String>> keys = new ArrayDeque<>();
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                JsonLocation at = p.currentTokenLocation();
+                if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+                    throw new IllegalArgumentException(source + ": YAML aliases are not supported (line " + at.getLineNr() + ", column " + at.getColumnNr()
+                            + "); write the value out");
+                }
+                if (t == JsonToken.START_OBJECT) {
+                    keys.push(new HashSet<>());
+                } else if (t == JsonToken.END_OBJECT) {
+                    keys.pop();
+                } else if (t == JsonToken.FIELD_NAME && !keys.peek().add(p.currentName())) {
+                    throw new IllegalArgumentException(source + ": duplicate key '" + p.currentName() + "' at line " + at.getLineNr());
+                }
+            }
+            return YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            String problem = e.getCause() instanceof MarkedYAMLException m ? m.getProblem() : null;
+            // snakeyaml's problem may quote the text (found character '...'); keep it only when it does not
+            boolean quotes = problem == null || problem.contains("'") || problem.contains("\"");
+            JsonLocation l = e.getLocation();
+            throw new IllegalArgumentException(source + ": not valid YAML" + (l == null ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr())
+                    + (quotes ? "" : " (" + problem + ")"), e);
+        }
+    }
+
+    /** {@code key must be an integer, got 2.5}, with the value as the YAML gave it. */
+    private static String wrongType(MismatchedInputException e, JsonNode root) {
+        StringBuilder key = new StringBuilder();
+        JsonNode value = root;
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                key.append(key.length() == 0 ? "" : ".").append(r.getFieldName());
+                value = value == null ? null : value.get(r.getFieldName());
+            } else {
+                key.append('[').append(r.getIndex()).append(']');
+                value = value == null ? null : value.get(r.getIndex());
+            }
+        }
+        Class<?> type = e.getTargetType();
+        String expected = type == null ? "another type"
+                : type == Integer.class || type == Long.class || type == int.class || type == long.class ? "an integer"
+                : type == Double.class || type == double.class ? "a number"
+                : type == Boolean.class || type == boolean.class ? "true or false"
+                : type == String.class ? "a string"
+                : type.getSimpleName();
+        return (key.length() == 0 ? "the config" : key) + " must be " + expected + (value == null ? "" : ", got " + value);
     }
 
     /**
@@ -102,6 +185,19 @@ public final class ConfigLoader {
         if (c.datasetPath == null) {
             throw new IllegalArgumentException(where + "dataset_path is required");
         }
+        DataFormat format;
+        try {
+            format = DataFormat.parse(c.datasetFormat);
+        } catch (DataFormatException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+        if (c.randomModel != null) {
+            try {
+                randomModelConfig(c);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + e.getMessage(), e);
+            }
+        }
         c.rawPairing();
         PreferenceLoss loss;
         try {
@@ -109,7 +205,7 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
-        if (DataFormat.parse(c.datasetFormat) == DataFormat.KTO && loss.unpaired().isEmpty()) {
+        if (format == DataFormat.KTO && loss.unpaired().isEmpty()) {
             throw new IllegalArgumentException(where + "dataset_format kto holds unpaired examples, and loss_type " + c.lossName() + " has no unpaired form (kto has)");
         }
         positive(where, "learning_rate", c.learningRate);
@@ -137,6 +233,54 @@ public final class ConfigLoader {
             throw new IllegalArgumentException(where + "max_grad_norm, weight_decay, logits_chunk_size, eval_steps, save_steps and save_total_limit must be >= 0");
         }
         new io.github.dgpo.data.tokenize.TokenizeOptions(c.maxLength, c.maxPromptLength);
+        validateScaling(c, where);
+    }
+
+    /** {@code use_peft} and the LoRA keys, {@code base_dtype}, {@code device}. */
+    private static void validateScaling(TrainConfig c, String where) {
+        try {
+            c.frozenDtype();
+            if (c.usePeft) {
+                c.lora();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+        if (c.adapterNameOrPath != null && !c.usePeft) {
+            throw new IllegalArgumentException(where + "adapter_name_or_path continues training a LoRA adapter: set use_peft: true");
+        }
+        if (!c.device.matches("auto|cpu|cuda|cuda:\\d+")) {
+            throw new IllegalArgumentException(where + "device must be auto, cpu, cuda or cuda:N, got '" + c.device + "'");
+        }
+    }
+
+    /**
+     * The config of {@code random_model}: {@code architecture} (default llama) and any HF
+     * config field; an unknown key or impossible value is an error naming it. Checked when the
+     * config loads, so a trainer building the model from this gets no surprise.
+     *
+     * @param c a config with {@code random_model}
+     * @return the model config
+     * @throws IllegalArgumentException naming the key or value at fault
+     */
+    public static ModelConfig randomModelConfig(TrainConfig c) {
+        Object arch = c.randomModel.getOrDefault("architecture", "llama");
+        Architecture a = Architecture.find(String.valueOf(arch));
+        if (a == null) {
+            throw new IllegalArgumentException("random_model.architecture '" + arch + "' is not supported; supported: " + Architecture.supported());
+        }
+        TreeSet<String> valid = new TreeSet<>(ModelConfig.Builder.keys());
+        valid.add("architecture");
+        ModelConfig.Builder b = ModelConfig.builder(a);
+        for (Map.Entry<String, Object> e : c.randomModel.entrySet()) {
+            if (!valid.contains(e.getKey())) {
+                throw new IllegalArgumentException("random_model: unknown key '" + e.getKey() + "'; valid keys: " + String.join(", ", valid));
+            }
+            if (!e.getKey().equals("architecture")) {
+                b.set(e.getKey(), e.getValue());
+            }
+        }
+        return b.build("random_model");
     }
 
     private static void positive(String where, String key, Number v) {

@@ -1,5 +1,6 @@
 package io.github.dgpo.train.config;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
@@ -97,6 +98,19 @@ public final class TrainConfig {
     @JsonProperty("ld_alpha") public Double ldAlpha;
     @JsonProperty("max_consecutive_bad_steps") public Integer maxConsecutiveBadSteps = 5;
 
+    // scaling: LoRA, half-precision base, activation checkpointing, device (docs/scaling.md)
+    @JsonProperty("use_peft") public Boolean usePeft = false;
+    @JsonProperty("lora_r") public Integer loraR = 16;
+    @JsonProperty("lora_alpha") public Double loraAlpha = 32.0;
+    @JsonProperty("lora_dropout") public Double loraDropout = 0.05;
+    @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+    @JsonProperty("lora_target_modules") public List<String> loraTargetModules = List.of("all-linear");
+    @JsonProperty("use_rslora") public Boolean useRslora = false;
+    @JsonProperty("adapter_name_or_path") public String adapterNameOrPath;
+    @JsonProperty("base_dtype") public String baseDtype = "float32";
+    @JsonProperty("gradient_checkpointing") public Boolean gradientCheckpointing = false;
+    @JsonProperty("device") public String device = "auto";
+
     // logging, eval, checkpoints
     @JsonProperty("logging_steps") public Integer loggingSteps = 10;
     @JsonProperty("eval_steps") public Integer evalSteps = 0;
@@ -135,6 +149,25 @@ public final class TrainConfig {
     /** @return the loss types as one name, {@code +}-joined for a mixture */
     public String lossName() {
         return String.join("+", lossType);
+    }
+
+    /**
+     * The LoRA settings ({@code lora_r}, {@code lora_alpha}, {@code lora_dropout}, {@code
+     * lora_target_modules}, {@code use_rslora}) of a {@code use_peft} run.
+     *
+     * @return the adapter config
+     */
+    public io.github.dgpo.core.model.LoraConfig lora() {
+        return io.github.dgpo.core.model.LoraConfig.of(loraR, loraAlpha, loraDropout, loraTargetModules, useRslora);
+    }
+
+    /**
+     * How frozen weights are held ({@code base_dtype}).
+     *
+     * @return the dtype
+     */
+    public io.github.dgpo.core.model.BaseDtype frozenDtype() {
+        return io.github.dgpo.core.model.BaseDtype.parse(baseDtype);
     }
 
     /**

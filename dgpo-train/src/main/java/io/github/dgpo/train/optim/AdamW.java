@@ -2,6 +2,8 @@ package io.github.dgpo.train.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.github.dgpo.core.model.ParameterLayout;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +47,10 @@ public final class AdamW {
 
     /**
      * Applies one update to every parameter from its gradient, in place (outside any gradient
-     * collector).
+     * collector): {@code p ← p(1 - lr·wd) - lr/(1-β1^t) · m / (sqrt(v/(1-β2^t)) + ε)}, torch's
+     * AdamW. One native call per parameter (DJL's fused Adam kernel, whose {@code ε} sits outside
+     * the second moment's bias correction: giving it {@code ε·sqrt(1-β2^t)} and the rate {@code
+     * lr·sqrt(1-β2^t)/(1-β1^t)} makes it torch's update exactly), so no Java-side temporaries.
      *
      * @param parameters the parameters by name
      * @param learningRate this step's learning rate
@@ -53,26 +58,18 @@ public final class AdamW {
     public void step(Map<String, NDArray> parameters, double learningRate) {
         steps++;
         double correction1 = 1 - Math.pow(beta1, steps);
-        double correction2 = 1 - Math.pow(beta2, steps);
+        double root2 = Math.sqrt(1 - Math.pow(beta2, steps));
+        float rate = (float) (learningRate * root2 / correction1);
+        float eps = (float) (epsilon * root2);
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray p = e.getValue();
-            NDArray m = first.get(e.getKey());
-            NDArray v = second.get(e.getKey());
-            // DJL puts a result in its first operand's manager: every temporary goes to tmp.
+            float decay = weightDecay != 0 && !ParameterLayout.isNormOrBias(e.getKey()) ? (float) weightDecay : 0f;
             try (NDManager tmp = p.getManager().newSubManager()) {
                 NDArray g = p.getGradient();
                 g.attach(tmp);
-                if (weightDecay != 0 && !ParameterLayout.isNormOrBias(e.getKey())) {
-                    p.muli(1 - learningRate * weightDecay);
-                }
-                m.muli(beta1).addi(g.mul(1 - beta1));
-                v.muli(beta2).addi(g.square().muli(1 - beta2));
-                NDArray denominator = v.div(correction2);
-                denominator.attach(tmp);
-                denominator = denominator.sqrt().addi(epsilon);
-                NDArray update = m.mul(learningRate / correction1);
-                update.attach(tmp);
-                p.subi(update.divi(denominator));
+                // decoupled decay p -= lr·wd·p happens in the kernel's AdamW branch (with the plain rate)
+                JniUtils.adamUpdate((PtNDArray) p, (PtNDArray) g, (PtNDArray) first.get(e.getKey()), (PtNDArray) second.get(e.getKey()), (float) learningRate,
+                        rate, decay, 1f, -1f, (float) beta1, (float) beta2, eps, decay != 0);
             }
         }
     }

@@ -23,7 +23,8 @@ public final class Gradients {
             try (NDManager tmp = p.getManager().newSubManager()) {
                 NDArray g = p.getGradient();
                 g.attach(tmp);
-                sum += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
+                double n = g.norm().toType(DataType.FLOAT64, false).getDouble();
+                sum += n * n;
             }
         }
         return Math.sqrt(sum);

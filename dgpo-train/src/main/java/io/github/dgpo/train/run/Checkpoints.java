@@ -1,14 +1,17 @@
 package io.github.dgpo.train.run;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.model.PeftAdapterIo;
 import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsFile;
 import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.safetensors.TensorInfo;
+import io.github.dgpo.core.util.JsonFiles;
 import io.github.dgpo.train.optim.AdamW;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -27,7 +30,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code output_dir/checkpoint-<step>/}: the HF model folder (float32, so a resumed run is
- * exact), {@code trainer_state.json} and {@code optimizer.safetensors} (AdamW's moments). Each
+ * exact) or, with LoRA, the PEFT adapter, {@code trainer_state.json} and {@code
+ * optimizer.safetensors} (AdamW's moments of the trainable parameters). Each
  * is written into {@code .tmp-checkpoint-<step>} and renamed when complete, so a crash never
  * leaves a half-written checkpoint under a real name; older checkpoints beyond {@code
  * save_total_limit} are deleted.
@@ -60,7 +64,7 @@ public final class Checkpoints {
         Path target = runDir.resolve("checkpoint-" + state.globalStep);
         Path tmp = runDir.resolve(".tmp-checkpoint-" + state.globalStep);
         deleteTree(tmp);
-        model.save(tmp, DType.F32, Long.MAX_VALUE, tokenizerDir);
+        saveModel(tmp, model, DType.F32, Long.MAX_VALUE, tokenizerDir);
         List<SafetensorsWriter.Source> moments = new ArrayList<>();
         optimizer.firstMoments().forEach((n, a) -> moments.add(new ArraySource("exp_avg." + n, a)));
         optimizer.secondMoments().forEach((n, a) -> moments.add(new ArraySource("exp_avg_sq." + n, a)));
@@ -76,6 +80,25 @@ public final class Checkpoints {
     }
 
     /**
+     * Saves what a run trains: the HF model folder, or with LoRA the adapter in PEFT's format
+     * ({@code adapter_config.json}, {@code adapter_model.safetensors}, float32).
+     *
+     * @param dir the folder
+     * @param model the policy
+     * @param dtype F32 or BF16 (a full model's weights)
+     * @param maxShardBytes shard size limit (a full model's weights)
+     * @param tokenizerDir tokenizer files to copy beside a full model
+     * @throws IOException if it cannot be written
+     */
+    public static void saveModel(Path dir, CausalLm model, DType dtype, long maxShardBytes, Path tokenizerDir) throws IOException {
+        if (model.adapters() != null) {
+            PeftAdapterIo.write(dir, model.adapters(), model.source() == null ? null : model.source().toAbsolutePath().toString());
+        } else {
+            model.save(dir, dtype, maxShardBytes, tokenizerDir);
+        }
+    }
+
+    /**
      * The newest complete checkpoint.
      *
      * @param runDir the run folder
@@ -83,7 +106,8 @@ public final class Checkpoints {
      * @throws IOException if the folder cannot be listed
      */
     public static Optional<Path> newest(Path runDir) throws IOException {
-        return list(runDir).stream().max(Comparator.comparingInt(Checkpoints::step));
+        List<Path> all = list(runDir);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
     /**
@@ -94,7 +118,12 @@ public final class Checkpoints {
      * @throws IOException if it cannot be read
      */
     public static TrainerState state(Path checkpoint) throws IOException {
-        return JSON.readValue(checkpoint.resolve(STATE).toFile(), TrainerState.class);
+        Path file = checkpoint.resolve(STATE);
+        try {
+            return JSON.treeToValue(JsonFiles.readObject(file), TrainerState.class);
+        } catch (JsonProcessingException e) {
+            throw JsonFiles.error(file.toString(), e);
+        }
     }
 
     /**
@@ -126,25 +155,45 @@ public final class Checkpoints {
     }
 
     /**
-     * Complete checkpoints of a run.
+     * Complete checkpoints of a run, oldest first.
      *
      * @param runDir the run folder
      * @return their folders
-     * @throws IOException if the folder cannot be listed
+     * @throws IOException if the folder cannot be listed, or holds a {@code checkpoint-<n>}
+     *     whose step no run can reach (dgpo counts steps in an {@code int})
      */
     public static List<Path> list(Path runDir) throws IOException {
         if (!Files.isDirectory(runDir)) {
             return List.of();
         }
+        List<Path> found;
         try (Stream<Path> s = Files.list(runDir)) {
-            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Files.exists(p.resolve(STATE)))
-                    .sorted(Comparator.comparingInt(Checkpoints::step)).collect(Collectors.toList());
+            found = s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Files.exists(p.resolve(STATE))).collect(Collectors.toList());
         }
+        for (Path p : found) {
+            step(p);
+        }
+        found.sort(Comparator.comparingLong(Checkpoints::stepUnchecked));
+        return found;
     }
 
-    private static int step(Path checkpoint) {
+    /** The step of a {@code checkpoint-<step>} folder, refusing one past the {@code int} steps dgpo counts. */
+    private static int step(Path checkpoint) throws IOException {
+        long step = stepUnchecked(checkpoint);
+        if (step > Integer.MAX_VALUE) {
+            throw new IOException(checkpoint + ": not a checkpoint dgpo wrote (step " + checkpoint.getFileName().toString().substring("checkpoint-".length()) + " is past " + Integer.MAX_VALUE
+                    + "); move it out of the output folder");
+        }
+        return (int) step;
+    }
+
+    private static long stepUnchecked(Path checkpoint) {
         Matcher m = NAME.matcher(checkpoint.getFileName().toString());
-        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+        if (!m.matches()) {
+            return -1;
+        }
+        String digits = m.group(1).replaceFirst("^0+(?=\\d)", "");
+        return digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
     }
 
     private static void prune(Path runDir, int keep) throws IOException {

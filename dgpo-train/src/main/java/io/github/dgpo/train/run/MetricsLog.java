@@ -1,8 +1,11 @@
 package io.github.dgpo.train.run;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dgpo.core.util.InputFiles;
+import io.github.dgpo.core.util.JsonFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,17 +17,25 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code metrics.jsonl}: one JSON object per logging step (and per evaluation, keys prefixed
  * {@code eval_}), flushed line by line so a crash loses nothing logged. Non-finite values are
  * written as {@code null}.
+ *
+ * <p>A process killed while writing leaves an incomplete last line (no newline, not JSON): it
+ * is dropped with a warning when the log is read, rewritten or appended to, so {@code --resume}
+ * continues. A line that does not parse anywhere else is damage, and an error naming the file
+ * and line.
  */
 public final class MetricsLog implements AutoCloseable {
 
     /** The file name inside the run folder. */
     public static final String FILE = "metrics.jsonl";
 
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BufferedWriter out;
 
@@ -35,7 +46,12 @@ public final class MetricsLog implements AutoCloseable {
      * @throws IOException if it cannot be opened
      */
     public MetricsLog(Path runDir) throws IOException {
-        this.out = Files.newBufferedWriter(runDir.resolve(FILE), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Path f = runDir.resolve(FILE);
+        if (Files.exists(f) && !endsWithNewline(f)) {
+            // end the file on a complete line before appending (never glue a line to a torn one)
+            rewrite(runDir, lines(f));
+        }
+        this.out = Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /**
@@ -80,12 +96,58 @@ public final class MetricsLog implements AutoCloseable {
         if (!Files.exists(f)) {
             return out;
         }
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                out.add(JSON.readTree(line));
+        for (String line : lines(f)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+
+    /**
+     * The non-blank lines of the file, each checked to be JSON; an incomplete last line is left
+     * out with a warning.
+     */
+    private static List<String> lines(Path f) throws IOException {
+        String text = new String(InputFiles.readBounded(f, 1L << 30, "a metrics log"), StandardCharsets.UTF_8);
+        String[] raw = text.split("\n", -1);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < raw.length; i++) {
+            String line = raw[i];
+            if (line.isBlank()) {
+                continue;
+            }
+            boolean last = i == raw.length - 1; // no newline after it
+            try {
+                JsonNode node = JSON.readTree(line);
+                if (!(node instanceof ObjectNode)) {
+                    throw new IOException(f + ":" + (i + 1) + ": not a JSON object");
+                }
+                out.add(line);
+            } catch (JsonProcessingException e) {
+                if (last) {
+                    LOG.warn("{}: dropped an incomplete last line (line {}; the run was stopped while writing it)", f, i + 1);
+                    continue;
+                }
+                throw new IOException(f + ":" + (i + 1) + ": " + JsonFiles.describe(e) + "; the file is damaged: repair or delete that line", e);
             }
         }
         return out;
+    }
+
+    private static boolean endsWithNewline(Path f) throws IOException {
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(InputFiles.requireRegularFile(f))) {
+            if (ch.size() == 0) {
+                return true;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(ch.size() - 1).read(last);
+            return last.get(0) == '\n';
+        }
+    }
+
+    private static void rewrite(Path runDir, List<String> lines) throws IOException {
+        Path tmp = runDir.resolve(FILE + ".tmp");
+        Files.write(tmp, lines, StandardCharsets.UTF_8);
+        Files.move(tmp, runDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -101,14 +163,12 @@ public final class MetricsLog implements AutoCloseable {
             return;
         }
         List<String> kept = new ArrayList<>();
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-            if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
+        for (String line : lines(f)) {
+            if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
                 kept.add(line);
             }
         }
-        Path tmp = runDir.resolve(FILE + ".tmp");
-        Files.write(tmp, kept, StandardCharsets.UTF_8);
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        rewrite(runDir, kept);
     }
 
     @Override

@@ -66,7 +66,8 @@ public record PairChange(String what, int pairs, double before, double after, do
 
     /** @return one sentence with the numbers */
     public String sentence() {
-        return String.format(Locale.ROOT, "%s %s: %.4f -> %.4f, mean paired change %+.4f (95%% interval %+.4f to %+.4f, %d pairs)", what, verdict(), before, after, meanChange,
+        String verb = low > 0 || high < 0 ? verdict() : "showed no clear change";
+        return String.format(Locale.ROOT, "%s %s: %.4f -> %.4f, mean paired change %+.4f (95%% interval %+.4f to %+.4f, %d pairs)", what, verb, before, after, meanChange,
                 low, high, pairs);
     }
 }

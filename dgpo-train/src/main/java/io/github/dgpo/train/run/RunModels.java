@@ -1,17 +1,34 @@
 package io.github.dgpo.train.run;
 
 import ai.djl.ndarray.NDManager;
-import io.github.dgpo.core.model.Architecture;
+import io.github.dgpo.core.model.BaseDtype;
 import io.github.dgpo.core.model.CausalLm;
+import io.github.dgpo.core.model.LoraAdapters;
 import io.github.dgpo.core.model.ModelConfig;
+import io.github.dgpo.train.config.ConfigLoader;
+import io.github.dgpo.core.model.PeftAdapterIo;
 import io.github.dgpo.train.config.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The models a run's config names: the initial policy and the reference. */
-final class RunModels {
+/**
+ * The models a run's config names: the policy and the reference.
+ *
+ * <p>A full fine-tune trains a float32 copy of the model; its reference is a second, frozen
+ * model held in {@code base_dtype}. With {@code use_peft} one base model (in {@code base_dtype})
+ * serves both: the policy is the base with trainable adapters (fresh, from {@code
+ * adapter_name_or_path}, or from the checkpoint a resume continues), and the reference is the
+ * same base with the adapters switched off, or, when training started from an adapter, with a
+ * frozen copy of that adapter (as TRL does with PEFT).
+ */
+public final class RunModels {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunModels.class);
 
     private RunModels() {}
 
@@ -35,8 +52,22 @@ final class RunModels {
             throw new IllegalArgumentException("random_model needs tokenizer_name_or_path");
         }
         if (c.randomModel != null) {
-            randomConfig(c);
+            ConfigLoader.randomModelConfig(c);
         }
+        if (c.adapterNameOrPath != null && !PeftAdapterIo.isAdapter(Paths.get(c.adapterNameOrPath))) {
+            throw new IllegalArgumentException("adapter_name_or_path " + c.adapterNameOrPath + ": no " + PeftAdapterIo.CONFIG + " there");
+        }
+    }
+
+    /**
+     * The initial policy's config (read from the model folder, or the random model's).
+     *
+     * @param c the config
+     * @return the architecture
+     * @throws IOException if the folder's config cannot be read
+     */
+    static ModelConfig policyConfig(TrainConfig c) throws IOException {
+        return modelConfig(c, null);
     }
 
     /**
@@ -70,46 +101,91 @@ final class RunModels {
     }
 
     /**
-     * The initial policy: the model folder, or the seeded random model.
+     * The policy: the model (or a checkpoint's model) for a full fine-tune, or the base with
+     * trainable adapters; gradient checkpointing as configured.
      *
      * @param c the config
-     * @param root the parent manager
-     * @return the model
-     * @throws IOException if the folder cannot be read
+     * @param resumeFrom the checkpoint a resumed run continues from
+     * @param root the parent manager (the run's device)
+     * @return the policy, not yet trainable
+     * @throws IOException if a folder cannot be read
      */
-    static CausalLm initialPolicy(TrainConfig c, NDManager root) throws IOException {
-        if (c.modelNameOrPath != null) {
-            return CausalLm.load(Paths.get(c.modelNameOrPath), root);
+    public static CausalLm policy(TrainConfig c, Optional<Path> resumeFrom, NDManager root) throws IOException {
+        CausalLm policy;
+        if (!c.usePeft) {
+            policy = resumeFrom.isPresent() ? CausalLm.load(resumeFrom.get(), root) : base(c, BaseDtype.FLOAT32, root);
+        } else {
+            CausalLm base = base(c, c.frozenDtype(), root);
+            LoraAdapters adapters;
+            if (resumeFrom.isPresent()) {
+                adapters = PeftAdapterIo.read(resumeFrom.get(), base.config(), root);
+            } else if (c.adapterNameOrPath != null) {
+                adapters = PeftAdapterIo.read(Paths.get(c.adapterNameOrPath), base.config(), root);
+                LOG.info("training the adapter {} (r {}, alpha {}, {}); the lora_* keys do not apply", c.adapterNameOrPath, adapters.config().r(),
+                        adapters.config().alpha(), adapters.config().targetModules());
+            } else {
+                adapters = LoraAdapters.initialise(base.config(), c.lora(), c.seed, root);
+            }
+            policy = base.withAdapters(adapters);
+            LOG.info("LoRA: {} adapter parameters on {} modules, base {} ({} parameters)", adapters.count(), adapters.modules().size(),
+                    c.frozenDtype().configName(), base.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum());
         }
-        return CausalLm.random(randomConfig(c), c.modelSeed, root);
+        policy.setGradientCheckpointing(c.gradientCheckpointing);
+        return policy;
     }
 
     /**
-     * The frozen reference: {@code ref_model_name_or_path}, else the initial policy.
+     * The frozen reference: the policy's base with the adapters off (or with a frozen copy of
+     * the adapter training started from) under LoRA, else {@code ref_model_name_or_path} or the
+     * initial model, held in {@code base_dtype}.
      *
      * @param c the config
+     * @param policy the policy
      * @param root the parent manager
      * @return the model, frozen
-     * @throws IOException if the folder cannot be read
+     * @throws IOException if a folder cannot be read
      */
-    static CausalLm reference(TrainConfig c, NDManager root) throws IOException {
-        CausalLm ref = c.refModelNameOrPath != null ? CausalLm.load(Paths.get(c.refModelNameOrPath), root) : initialPolicy(c, root);
+    public static CausalLm reference(TrainConfig c, CausalLm policy, NDManager root) throws IOException {
+        if (c.usePeft && c.refModelNameOrPath == null) {
+            CausalLm base = policy.withoutAdapters();
+            if (c.adapterNameOrPath == null) {
+                return base;
+            }
+            LoraAdapters start = PeftAdapterIo.read(Paths.get(c.adapterNameOrPath), base.config(), root);
+            return base.withAdapters(start);
+        }
+        CausalLm ref = c.refModelNameOrPath != null ? CausalLm.load(Paths.get(c.refModelNameOrPath), root, c.frozenDtype()) : base(c, c.frozenDtype(), root);
         ref.setTrainable(false);
         return ref;
     }
 
-    private static ModelConfig randomConfig(TrainConfig c) {
-        Object arch = c.randomModel.getOrDefault("architecture", "llama");
-        Architecture a = Architecture.find(arch.toString());
-        if (a == null) {
-            throw new IllegalArgumentException("random_model.architecture '" + arch + "' is not supported; supported: " + Architecture.supported());
+    /** The model folder, or the seeded random model. */
+    private static CausalLm base(TrainConfig c, BaseDtype dtype, NDManager root) throws IOException {
+        if (c.modelNameOrPath != null) {
+            return CausalLm.load(Paths.get(c.modelNameOrPath), root, dtype);
         }
-        ModelConfig.Builder b = ModelConfig.builder(a);
-        c.randomModel.forEach((k, v) -> {
-            if (!k.equals("architecture")) {
-                b.set(k, v);
+        return CausalLm.random(ConfigLoader.randomModelConfig(c), c.modelSeed, root, dtype);
+    }
+
+    /**
+     * The model's config, without loading any weights: a given {@code config.json}, else the
+     * model folder's, else {@code random_model}.
+     *
+     * @param c the config
+     * @param modelConfigFile a {@code config.json} to use instead, or null
+     * @return the model config
+     * @throws IOException if a {@code config.json} cannot be read
+     */
+    public static ModelConfig modelConfig(TrainConfig c, Path modelConfigFile) throws IOException {
+        if (modelConfigFile != null) {
+            if (!Files.isRegularFile(modelConfigFile)) {
+                throw new java.nio.file.NoSuchFileException(modelConfigFile + ": no such config.json");
             }
-        });
-        return b.build();
+            return ModelConfig.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(modelConfigFile.toFile()), modelConfigFile.toString());
+        }
+        if (c.modelNameOrPath != null) {
+            return ModelConfig.read(Paths.get(c.modelNameOrPath));
+        }
+        return ConfigLoader.randomModelConfig(c);
     }
 }

@@ -2,6 +2,7 @@ package io.github.dgpo.train.run;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.Devices;
 import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
 import io.github.dgpo.core.model.CausalLm;
@@ -146,6 +147,7 @@ public final class Trainer {
         if (data.unpaired() && c.precomputeRefLogProbs) {
             throw new IllegalArgumentException("precompute_ref_log_probs is for paired data; unpaired KTO scores each batch with the reference model");
         }
+        data.checkVocabulary(RunModels.policyConfig(c).vocabSize(), tokenizerDir);
         LOG.info("data: {} training {}, {} evaluation; {}", data.trainSize(), data.unpaired() ? "examples (unpaired)" : "pairs",
                 data.unpaired() ? data.evalUnpaired().size() : data.eval().size(), data.report().summary().replace("\n", "; "));
         try (RunFolder folder = RunFolder.prepare(Paths.get(c.outputDir), mode, force, RunModels.inputs(c))) {
@@ -160,20 +162,21 @@ public final class Trainer {
     }
 
     private Result train(RunFolder folder, PreferenceLoss loss, TrainingData data, Path tokenizerDir) throws IOException {
-        try (NDManager root = OfflineEngine.newManager()) {
+        try (NDManager root = OfflineEngine.newManager(Devices.parse(c.device))) {
+            LOG.info("device: {}", Devices.name(root.getDevice()));
             RowLayout layout = RowLayout.of(data.padId(), c.prefixSharing);
             if (c.ldAlpha != null) {
                 layout = layout.withTailWeight(c.ldAlpha);
             }
             SequenceLogprobs logprobs = new SequenceLogprobs(c.logitsChunkSize);
-            CausalLm policy = folder.resumeFrom().isPresent() ? CausalLm.load(folder.resumeFrom().get(), root) : RunModels.initialPolicy(c, root);
-            try (Reference reference = reference(loss, data, layout, root)) {
+            CausalLm policy = RunModels.policy(c, folder.resumeFrom(), root);
+            try (Reference reference = reference(loss, data, layout, policy, root)) {
                 policy.setTrainable(true);
                 PairScorer scorer = new PairScorer(policy, reference, layout, logprobs);
                 Objective objective = data.unpaired()
                         ? new UnpairedObjective(scorer, loss.unpaired().orElseThrow(), data, c.perDeviceEvalBatchSize, root)
                         : new PairObjective(scorer, loss, data, c.perDeviceEvalBatchSize, c.onePassHead, root);
-                Map<String, NDArray> params = policy.parameters();
+                Map<String, NDArray> params = policy.trainableParameters();
                 AdamW optimizer = new AdamW(params, root, c.adamBeta1, c.adamBeta2, c.adamEpsilon, c.weightDecay);
                 TrainerState state = new TrainerState();
                 state.seed = c.seed;
@@ -207,6 +210,9 @@ public final class Trainer {
                         return Checkpoints.save(folder.dir(), policy, optimizer, runState, tokenizerDir, c.saveTotalLimit);
                     }));
                     listeners.addAll(extraListeners);
+                    if (policy.adapters() != null) {
+                        listeners.add(new AdapterDropoutSeeds(policy.adapters(), c.seed));
+                    }
                     TrainingLoop loop = new TrainingLoop(objective, params, optimizer, state, loopSettings(), c.learningRate, c.warmupRatio, c.lrSchedulerType, listeners)
                             .poisoning(poisonedSteps)
                             .lastCheckpoint(() -> lastCheckpoint(folder.dir()));
@@ -215,7 +221,7 @@ public final class Trainer {
                 folder.checkIntact();
                 folder.writeFinding(probes.finding());
                 policy.setTrainable(false);
-                policy.save(folder.dir(), c.saveDtype.equals("bfloat16") ? DType.BF16 : DType.F32, 5L << 30, tokenizerDir);
+                Checkpoints.saveModel(folder.dir(), policy, c.saveDtype.equals("bfloat16") ? DType.BF16 : DType.F32, 5L << 30, tokenizerDir);
                 if (c.plots) {
                     TrainingPlots.write(folder.dir());
                 }
@@ -229,6 +235,10 @@ public final class Trainer {
             throw new IllegalArgumentException("sync_ref_model (TR-DPO) moves a live reference model towards the policy: it needs a loss that reads a reference ("
                     + c.lossName() + (loss.inputs().contains(LossInput.REFERENCE) ? " does" : " does not") + ") and precompute_ref_log_probs: false");
         }
+        if (c.syncRefModel && c.usePeft) {
+            throw new IllegalArgumentException("sync_ref_model (TR-DPO) updates a reference model's own weights, but with use_peft the reference is the shared base"
+                    + " with the adapters off: train without use_peft to use TR-DPO");
+        }
         if (loss.inputs().contains(LossInput.MISMATCHED_PAIRS) && c.precomputeRefLogProbs) {
             throw new IllegalArgumentException("loss " + c.lossName() + " scores mismatched pairs with the reference on every batch (kto estimating z0),"
                     + " so the reference must stay in memory: set precompute_ref_log_probs: false" + (loss.hyperparameters().containsKey("z0") ? ", or give z0" : ""));
@@ -236,19 +246,19 @@ public final class Trainer {
     }
 
     /** The reference the loss asks for: none, a live frozen model, or sums precomputed once. */
-    private Reference reference(PreferenceLoss loss, TrainingData data, RowLayout layout, NDManager root) throws IOException {
+    private Reference reference(PreferenceLoss loss, TrainingData data, RowLayout layout, CausalLm policy, NDManager root) throws IOException {
         boolean needed = loss.inputs().contains(LossInput.REFERENCE) || (data.unpaired() && loss.unpaired().isPresent());
         if (!needed) {
             return Reference.NONE;
         }
-        CausalLm model = RunModels.reference(c, root);
+        CausalLm model = RunModels.reference(c, policy, root);
         if (!c.precomputeRefLogProbs) {
             return new LiveReference(model, new SequenceLogprobs(c.logitsChunkSize), true);
         }
         try (model) {
             List<TokenizedPair> all = new ArrayList<>(data.train());
             all.addAll(data.eval());
-            Path cache = c.refCacheDir != null ? Paths.get(c.refCacheDir) : Paths.get(System.getProperty("user.home"), ".cache", "dgpo", "ref-logps");
+            Path cache = c.refCacheDir != null ? Paths.get(c.refCacheDir) : io.github.dgpo.core.util.UserCache.folder("ref-logps");
             return PrecomputedReference.precompute(model, all, layout, c.perDeviceEvalBatchSize, c.logitsChunkSize, cache, root);
         }
     }

@@ -42,6 +42,46 @@ public record TrainingData(List<TokenizedPair> train, List<TokenizedPair> eval, 
     }
 
     /**
+     * Checks every token id against a model's vocabulary before training starts (a tokenizer
+     * from another model family gives ids past {@code vocab_size}, which the native embedding
+     * only reports as "index out of range" at the first step).
+     *
+     * @param vocabSize the model's {@code vocab_size}
+     * @param tokenizerDir the tokenizer folder, for the message
+     * @throws IllegalArgumentException naming the largest id, the example holding it and the tokenizer
+     */
+    public void checkVocabulary(int vocabSize, Path tokenizerDir) {
+        long max = -1;
+        io.github.dgpo.data.Source where = null;
+        List<long[]> rows = new ArrayList<>();
+        List<io.github.dgpo.data.Source> sources = new ArrayList<>();
+        for (List<TokenizedPair> part : List.of(train, eval)) {
+            for (TokenizedPair p : part) {
+                rows.addAll(List.of(p.prompt(), p.chosen(), p.rejected()));
+                sources.addAll(java.util.Collections.nCopies(3, p.source()));
+            }
+        }
+        for (List<TokenizedExample> part : List.of(trainUnpaired, evalUnpaired)) {
+            for (TokenizedExample e : part) {
+                rows.addAll(List.of(e.prompt(), e.completion()));
+                sources.addAll(java.util.Collections.nCopies(2, e.source()));
+            }
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            for (long id : rows.get(i)) {
+                if (id > max) {
+                    max = id;
+                    where = sources.get(i);
+                }
+            }
+        }
+        if (max >= vocabSize) {
+            throw new IllegalArgumentException("token id " + max + " (in " + where + ") is outside the model's vocabulary (vocab_size " + vocabSize + "): the tokenizer "
+                    + tokenizerDir + " does not belong to this model; use the model's own tokenizer");
+        }
+    }
+
+    /**
      * Reads and tokenizes a run's data.
      *
      * @param c the config

@@ -62,7 +62,7 @@ final class TrainingLoop {
         this.settings = settings;
         this.listeners = listeners;
         this.sampler = new BatchSampler(objective.trainLengths(), settings.batchSize(), settings.seed(), settings.groupByLength());
-        this.stepsPerEpoch = (sampler.batchesPerEpoch() + settings.accumulation() - 1) / settings.accumulation();
+        this.stepsPerEpoch = Math.toIntExact(((long) sampler.batchesPerEpoch() + settings.accumulation() - 1) / settings.accumulation());
         this.totalSteps = settings.totalSteps() > 0 ? settings.totalSteps() : (int) Math.ceil(settings.epochs() * stepsPerEpoch);
         this.state.totalSteps = totalSteps;
         this.schedule = new LearningRateSchedule(learningRate, warmupRatio, totalSteps, scheduleType);

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reference sequence log-probabilities computed once for every pair before training, so the
  * reference model is not in memory while the policy trains, and cached on disk under a
- * fingerprint of the reference weights and the token ids of every pair (which carry the data,
+ * fingerprint of the reference weights (with any adapters) and the token ids of every pair (which carry the data,
  * the chat template and the length settings) and LD-DPO's tail weight, so a rerun reuses them.
  * The sums do not depend on whether prompts are shared (a shared prompt gives every token the
  * same context), so the fingerprint does not include that.
@@ -118,7 +118,11 @@ public final class PrecomputedReference implements Reference {
             if (tailWeight != 1f) {
                 d.update(("ld_alpha=" + tailWeight).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
-            for (Map.Entry<String, NDArray> e : reference.parameters().entrySet()) {
+            Map<String, NDArray> weights = new java.util.LinkedHashMap<>(reference.parameters());
+            if (reference.adapters() != null) {
+                weights.putAll(reference.adapters().parameters());
+            }
+            for (Map.Entry<String, NDArray> e : weights.entrySet()) {
                 d.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 d.update(e.getValue().toByteBuffer());
             }

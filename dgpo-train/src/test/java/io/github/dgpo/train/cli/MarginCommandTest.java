@@ -228,6 +228,17 @@ class MarginCommandTest {
         TestRepo.Run missing = run("margin", "--loss", "dgpo", "--input", dir.resolve("nope.jsonl").toString());
         assertEquals(DgpoCli.USER_ERROR, missing.code());
         assertTrue(missing.err().contains("nope.jsonl: no such file"), missing.err());
+        TestRepo.Run folder = run("margin", "--loss", "dgpo", "--input", dir.toString());
+        assertEquals("error: " + dir + ": is a folder, not a file", folder.err().strip());
+    }
+
+    @Test
+    void malformedJsonIsPlacedNotQuoted() throws Exception {
+        Path in = input("{\"chosen_logp_sum\": swordfish}");
+        TestRepo.Run r = run("margin", "--loss", "dgpo", "--input", in.toString());
+        assertEquals(DgpoCli.USER_ERROR, r.code());
+        assertTrue(r.err().contains("pairs.jsonl:1: malformed JSON: not valid JSON at line 1, column 21"), r.err());
+        assertFalse(r.err().contains("swordfish"), r.err());
     }
 
     @Test

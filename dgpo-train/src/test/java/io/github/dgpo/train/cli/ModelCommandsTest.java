@@ -61,6 +61,16 @@ class ModelCommandsTest {
     }
 
     @Test
+    void generateStopsAtMaxPositionEmbeddingsAndSaysSo() throws Exception {
+        TestRepo.Run r = run("generate", "--model", TestResources.stories260K().toString(), "--ids", "1,2,3", "--max-new-tokens", "600", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode o = JSON.readTree(r.out());
+        assertEquals(512, o.get("ids").size(), "stories260K's max_position_embeddings");
+        assertEquals("max_positions", o.get("stop").asText());
+        assertTrue(r.err().contains("note: stopped after 509 new tokens at the model's max_position_embeddings (512)"), r.err());
+    }
+
+    @Test
     void badArgumentsAreClearErrors() {
         String model = TestResources.stories260K().toString();
         TestRepo.Run ids = run("score", "--model", model, "--ids", "1,x");

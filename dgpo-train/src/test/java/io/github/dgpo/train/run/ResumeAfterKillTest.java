@@ -18,22 +18,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import io.github.dgpo.core.model.PeftAdapterIo;
+import io.github.dgpo.core.safetensors.SafetensorsFile;
+import io.github.dgpo.core.safetensors.TensorInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A run killed (the process, with SIGKILL, not an exception) after a checkpoint and resumed
  * with {@code --resume} ends with the same weights and the same metric lines as an
- * uninterrupted run, to 1e-6 (timing and memory fields aside).
+ * uninterrupted run, to 1e-6 (timing and memory fields aside): a full fine-tune, and a LoRA run
+ * with adapter dropout (whose masks the resumed run must draw as the uninterrupted one does).
  */
 class ResumeAfterKillTest {
 
     @TempDir
     Path tmp;
 
-    @Test
-    void killedAndResumedRunEqualsUninterruptedRun() throws Exception {
+    @ParameterizedTest(name = "lora={0}")
+    @ValueSource(booleans = {false, true})
+    void killedAndResumedRunEqualsUninterruptedRun(boolean lora) throws Exception {
         String[] settings = {"loss_type: dgpo", "max_steps: 40", "save_steps: 10", "save_total_limit: 2", "eval_fraction: 0.2", "eval_steps: 10"};
+        if (lora) {
+            settings = LoraTrainingTest.concat(settings, "use_peft: true", "lora_r: 4", "lora_alpha: 8", "lora_dropout: 0.2", "learning_rate: 0.003");
+        }
         Path reference = tmp.resolve("uninterrupted");
         new Trainer(load(config(tmp, reference.toString(), settings)), Trainer.Mode.FRESH, null).run();
 
@@ -78,7 +87,19 @@ class ResumeAfterKillTest {
         assertEquals(List.of("checkpoint-30", "checkpoint-40"), Checkpoints.list(run).stream().map(p -> p.getFileName().toString()).toList(), "save_total_limit keeps the newest two");
     }
 
+    /** The trained weights: the model's, or the adapter's tensors of a LoRA run. */
     private static Map<String, float[]> weights(Path dir) throws Exception {
+        if (PeftAdapterIo.isAdapter(dir)) {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(PeftAdapterIo.WEIGHTS))) {
+                for (TensorInfo t : f.tensors().values()) {
+                    float[] v = new float[Math.toIntExact(t.elements())];
+                    f.readFloats(t, 0, v, 0, v.length);
+                    out.put(t.name(), v);
+                }
+            }
+            return out;
+        }
         try (NDManager m = OfflineEngine.newManager(); CausalLm lm = CausalLm.load(dir, m)) {
             Map<String, float[]> out = new LinkedHashMap<>();
             lm.parameters().forEach((k, v) -> out.put(k, v.toFloatArray()));

@@ -31,7 +31,10 @@ final class TrainTestSupport {
         }
     }
 
-    /** A config file for a 1-layer random Llama with the Mistral tokenizer, plus extra YAML lines. */
+    /**
+     * A config file for a 1-layer random Llama with the Mistral tokenizer, plus extra YAML lines;
+     * an extra line replaces the base line of its key (a YAML file may not repeat a key).
+     */
     static Path config(Path dir, String outputDir, String... extra) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("random_model: {architecture: llama, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4,")
@@ -43,6 +46,8 @@ final class TrainTestSupport {
         y.append("gradient_accumulation_steps: 1\nlogits_chunk_size: 32\nlogging_steps: 1\nprogress_bar: false\nplots: false\n");
         y.append("output_dir: ").append(outputDir).append('\n');
         for (String e : extra) {
+            String key = e.substring(0, e.indexOf(':') + 1);
+            y = new StringBuilder(y.toString().replaceAll("(?m)^" + java.util.regex.Pattern.quote(key) + ".*\n", ""));
             y.append(e).append('\n');
         }
         Path f = dir.resolve("config-" + Math.abs(y.toString().hashCode()) + ".yaml");

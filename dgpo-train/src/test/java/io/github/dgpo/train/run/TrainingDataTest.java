@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.dgpo.data.ReadReport;
+import io.github.dgpo.data.Source;
 import io.github.dgpo.data.tokenize.TextTokenizer;
+import io.github.dgpo.data.tokenize.TokenizedPair;
 import io.github.dgpo.train.TestRepo;
 import io.github.dgpo.train.config.ConfigLoader;
 import io.github.dgpo.train.config.TrainConfig;
@@ -15,8 +18,23 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A config's {@code chat_template_kwargs} (in the file or a dotted {@code --set}) reach the chat template of the run's data. */
+/**
+ * A config's {@code chat_template_kwargs} (in the file or a dotted {@code --set}) reach the chat
+ * template of the run's data; the up-front check that a run's token ids fit the model's
+ * vocabulary.
+ */
 class TrainingDataTest {
+
+    @Test
+    void anIdPastTheVocabularyIsNamedWithItsExample() {
+        TokenizedPair ok = new TokenizedPair(new long[] {1, 5}, new long[] {7, 2}, new long[] {8, 2}, false, new Source("d.jsonl", 1));
+        TokenizedPair bad = new TokenizedPair(new long[] {1, 5}, new long[] {31999, 2}, new long[] {8, 2}, false, new Source("d.jsonl", 2));
+        TrainingData data = new TrainingData(List.of(ok), List.of(bad), List.of(), List.of(), new ReadReport(false), 2);
+        data.checkVocabulary(32000, Path.of("tok"));
+        String msg = assertThrows(IllegalArgumentException.class, () -> data.checkVocabulary(512, Path.of("tok"))).getMessage();
+        assertEquals("token id 31999 (in d.jsonl:2) is outside the model's vocabulary (vocab_size 512): the tokenizer tok does not belong to this model;"
+                + " use the model's own tokenizer", msg);
+    }
 
     @Test
     void chatTemplateKwargsFromTheConfigReachTheTemplate(@TempDir Path tmp) throws Exception {
