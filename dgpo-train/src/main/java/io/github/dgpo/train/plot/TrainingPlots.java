@@ -131,12 +131,7 @@ public final class TrainingPlots {
 
     private static JFreeChart chart(String title, XYSeriesCollection data, List<Boolean> background) {
         JFreeChart chart = ChartFactory.createXYLineChart(title, "step", "value", data, PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-        Color[] colors = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(255, 127, 14)};
         Color[] light = {new Color(31, 119, 180, 90), new Color(214, 39, 40, 90)};
         int bold = 0;
         int faint = 0;
@@ -146,17 +141,53 @@ public final class TrainingPlots {
                 r.setSeriesStroke(i, new BasicStroke(1f));
                 r.setSeriesShapesVisible(i, false);
             } else {
-                r.setSeriesPaint(i, colors[bold++ % colors.length]);
+                r.setSeriesPaint(i, color(bold++));
                 r.setSeriesStroke(i, new BasicStroke(2.5f));
             }
         }
-        plot.setRenderer(r);
+        chart.getXYPlot().setRenderer(r);
+        return style(chart);
+    }
+
+    /**
+     * The charts' palette (matplotlib's first ten colours), cycled.
+     *
+     * @param i series index
+     * @return its colour
+     */
+    public static Color color(int i) {
+        return PALETTE[i % PALETTE.length];
+    }
+
+    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(255, 127, 14),
+        new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127), new Color(188, 189, 34), new Color(23, 190, 207)};
+
+    /**
+     * The look every dgpo chart shares: white background, light grid, a value axis fitted to
+     * the data rather than to zero.
+     *
+     * @param chart an XY chart
+     * @return the chart
+     */
+    public static JFreeChart style(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
     }
 
-    private static Path save(Path png, JFreeChart chart) throws IOException {
+    /**
+     * Writes a chart as a 900x560 PNG, atomically.
+     *
+     * @param png the file
+     * @param chart the chart
+     * @return the file
+     * @throws IOException if it cannot be written
+     */
+    public static Path save(Path png, JFreeChart chart) throws IOException {
         Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
         ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 560);
         Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
