@@ -84,5 +84,15 @@ class ReproductionTest {
         JsonNode study = new ObjectMapper().readTree(tmp.resolve("study.json").toFile());
         assertEquals(28, study.path("datasets").get(0).path("runs").size() + study.path("datasets").get(1).path("runs").size());
         assertTrue(Files.exists(tmp.resolve("data/controlled-train-lowsim.jsonl")) && Files.exists(tmp.resolve("data/hh-eval.jsonl")));
+
+        // --reuse takes every run back (nothing retrains) and says so, so its report's times are not read as the study's
+        Study.Result again = Reproduction.run("--scale", "tiny", "--output", tmp.toString(), "--dataset", "controlled", "--reuse");
+        List<RunRecord> first = r.datasets().get(0).runs();
+        List<RunRecord> second = again.datasets().get(0).runs();
+        assertEquals(first.size(), second.size());
+        for (int i = 0; i < first.size(); i++) {
+            assertEquals(first.get(i).wallSeconds(), second.get(i).wallSeconds(), 0.0, first.get(i).name() + " taken back as it was");
+        }
+        assertTrue(Files.readString(again.summary()).contains(first.size() + " runs were taken back from earlier processes (`--reuse`)"));
     }
 }

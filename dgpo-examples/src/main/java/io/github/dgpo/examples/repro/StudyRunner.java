@@ -34,6 +34,7 @@ final class StudyRunner {
 
     private final Path repoRoot;
     private final boolean reuse;
+    private int reused;
     private final PrintStream log;
 
     /**
@@ -67,6 +68,11 @@ final class StudyRunner {
      */
     record Spec(StudyDataset dataset, String group, String name, String config, Map<String, Path> paths, List<String> overrides, String upstream) {}
 
+    /** @return how many runs {@code --reuse} took back instead of training them */
+    int reusedRuns() {
+        return reused;
+    }
+
     /**
      * Trains one run, or takes it back when {@code --reuse} finds it done from the same inputs.
      *
@@ -95,6 +101,7 @@ final class StudyRunner {
             RunRecord old = read(dir);
             if (old != null && key.equals(old.key()) && Files.exists(dir.resolve("model.safetensors"))) {
                 log.printf("  %-28s reused (%s)%n", s.name(), dir);
+                reused++;
                 return old;
             }
         }

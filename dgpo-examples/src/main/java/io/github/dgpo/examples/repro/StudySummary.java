@@ -40,6 +40,10 @@ final class StudySummary {
                 + " --scale %s --output %s%s`. PyTorch intra-op threads: %d. Wall time %.1f min, CPU time %.1f min (this process and its benchmark"
                 + " processes); 1-minute load average during the study: %s.%n%n", s.scale().name(), runner.relative(s.output()),
                 s.docs() == null ? "" : " --docs " + runner.relative(s.docs()), s.threads(), r.wallSeconds() / 60, r.cpuSeconds() / 60, range(r.load1())));
+        if (runner.reusedRuns() > 0) {
+            md.append(String.format(Locale.ROOT, "%d runs were taken back from earlier processes (`--reuse`): the times above and in the cost table's last row"
+                    + " are this process's only; each run's own time is in the tables.%n%n", runner.reusedRuns()));
+        }
         for (Study.DatasetResult d : r.datasets()) {
             dataset(md, d, s, runner, linkBase);
         }
