@@ -32,4 +32,20 @@ interface Objective {
      * @return means over the examples and their count
      */
     Evaluation evaluate();
+
+    /**
+     * The items of a micro-batch, in the order of its indices.
+     *
+     * @param all the training items
+     * @param indices positions in {@code all}
+     * @param <T> the item type
+     * @return the selected items
+     */
+    static <T> java.util.List<T> pick(java.util.List<T> all, int[] indices) {
+        java.util.List<T> picked = new java.util.ArrayList<>(indices.length);
+        for (int i : indices) {
+            picked.add(all.get(i));
+        }
+        return picked;
+    }
 }

@@ -10,7 +10,6 @@ import io.github.dgpo.losses.LossOutput;
 import io.github.dgpo.losses.PreferenceLoss;
 import io.github.dgpo.train.score.PairScorer;
 import io.github.dgpo.train.score.ScoredPairs;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -64,10 +63,7 @@ final class PairObjective implements Objective {
 
     @Override
     public MicroBatch train(int[] indices, double scale) {
-        List<TokenizedPair> pairs = new ArrayList<>();
-        for (int i : indices) {
-            pairs.add(train.get(i));
-        }
+        List<TokenizedPair> pairs = Objective.pick(train, indices);
         try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             if (onePass) {
                 return trainOnePass(pairs, indices, scale, gc, m);

@@ -10,7 +10,6 @@ import io.github.dgpo.losses.LossOutput;
 import io.github.dgpo.losses.UnpairedLoss;
 import io.github.dgpo.train.score.PairScorer;
 import io.github.dgpo.train.score.ScoredExamples;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -52,10 +51,7 @@ final class UnpairedObjective implements Objective {
 
     @Override
     public MicroBatch train(int[] indices, double scale) {
-        List<TokenizedExample> examples = new ArrayList<>();
-        for (int i : indices) {
-            examples.add(train.get(i));
-        }
+        List<TokenizedExample> examples = Objective.pick(train, indices);
         try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             ScoredExamples scored = scorer.examples(examples, loss.needsMismatchedExamples(), m);
             LossOutput out = loss.computeUnpaired(scored.logps(examples, m));
