@@ -20,4 +20,9 @@ public record PackedBatch(ModelInput input, CompletionTargets targets, int group
     public long rowTokens() {
         return input.tokens();
     }
+
+    /** @return the batch's token counts: logical, in the rows, padded positions, completion tokens */
+    public TokenCounts tokenCounts() {
+        return new TokenCounts(logicalTokens, input.tokens(), (long) input.rows() * input.width(), targets.size());
+    }
 }

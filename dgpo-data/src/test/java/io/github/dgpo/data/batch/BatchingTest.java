@@ -37,6 +37,7 @@ class BatchingTest {
         assertArrayEquals(new int[] {5, 5, 7, 4}, in.lengths());
         assertEquals(21, batch.rowTokens());
         assertEquals(21, batch.logicalTokens());
+        assertEquals(new TokenCounts(21, 21, 4 * 7, 11), batch.tokenCounts(), "4 rows of width 7 hold 28 positions; 2+3+4+2 completion tokens");
         CompletionTargets t = batch.targets();
         assertArrayEquals(new int[] {2, 3, 4, 2}, t.counts(), "completion tokens per sequence, EOS included");
         assertArrayEquals(new long[] {2, 3, 7 + 1, 7 + 2, 7 + 3, 14 + 2, 14 + 3, 14 + 4, 14 + 5, 21 + 1, 21 + 2}, t.rows(), "each token predicted by the state before it");
@@ -60,6 +61,8 @@ class BatchingTest {
         assertArrayEquals(new int[] {9, 7}, in.lengths());
         assertEquals(16, batch.rowTokens());
         assertEquals(21, batch.logicalTokens(), "counted as the separate rows hold them");
+        assertEquals(new TokenCounts(21, 16, 2 * 9, 11), batch.tokenCounts(), "2 rows of width 9");
+        assertEquals(new TokenCounts(42, 37, 46, 22), batch.tokenCounts().plus(RowLayout.separate(0).pairs(List.of(a, b)).tokenCounts()));
         CompletionTargets t = batch.targets();
         assertArrayEquals(new int[] {2, 3, 4, 2}, t.counts());
         assertArrayEquals(new long[] {2, 3, 9 + 1, 9 + 2, 9 + 3, 2, 5, 6, 7, 9 + 1, 9 + 5}, t.rows(),

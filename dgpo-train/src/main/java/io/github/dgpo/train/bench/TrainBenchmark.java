@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.util.ProcessMemory;
 import io.github.dgpo.core.util.Profiler;
+import io.github.dgpo.data.batch.TokenCounts;
 import io.github.dgpo.train.config.ConfigLoader;
 import io.github.dgpo.train.config.TrainConfig;
 import io.github.dgpo.train.run.Checkpoints;
@@ -48,10 +49,12 @@ public final class TrainBenchmark {
      * @param gemmGflops the float32 GEMM rate of this process
      * @param mfu achieved over GEMM rate
      * @param phases seconds per step by phase ({@code other}: time outside every phase: the loss,
- *     host-device copies, bookkeeping)
+     *     host-device copies, bookkeeping)
+     * @param tokensPerStep the timed steps' token counts per step (logical, in the policy's rows,
+     *     padded positions, completion tokens), which explain a layout's cost
      */
     public record Report(double secondsPerStep, double tokensPerSecond, double pairsPerSecond, double peakRssMb, double modelFlopsPerToken,
-            double achievedGflops, double gemmGflops, double mfu, Map<String, Double> phases) {}
+            double achievedGflops, double gemmGflops, double mfu, Map<String, Double> phases, Map<String, Double> tokensPerStep) {}
 
     private TrainBenchmark() {}
 
@@ -85,8 +88,14 @@ public final class TrainBenchmark {
             timer.phases.forEach((k, v) -> phases.put(k, v / s.steps()));
             phases.put("other", (seconds - timer.phases.values().stream().mapToDouble(Double::doubleValue).sum()) / s.steps());
             double achieved = timer.flops / seconds / 1e9;
-            return new Report(seconds / s.steps(), timer.tokens / seconds, timer.examples / seconds, timer.peakMb, timer.flops / timer.tokens, achieved, gemm,
-                    achieved / gemm, phases);
+            TokenCounts t = timer.tokens;
+            Map<String, Double> perStep = new LinkedHashMap<>();
+            perStep.put("logical", t.logical() / (double) s.steps());
+            perStep.put("rows", t.rows() / (double) s.steps());
+            perStep.put("padded_rows", t.slots() / (double) s.steps());
+            perStep.put("completions", t.completions() / (double) s.steps());
+            return new Report(seconds / s.steps(), t.logical() / seconds, timer.examples / seconds, timer.peakMb, timer.flops / t.logical(), achieved, gemm,
+                    achieved / gemm, phases, perStep);
         } finally {
             Checkpoints.deleteTree(out);
         }
@@ -98,7 +107,7 @@ public final class TrainBenchmark {
         private Profiler profiler;
         private long start;
         private double seconds;
-        private long tokens;
+        private TokenCounts tokens = TokenCounts.ZERO;
         private long examples;
         private double flops;
         private double peakMb;
@@ -131,7 +140,7 @@ public final class TrainBenchmark {
             }
             if (step.step() > warmup) {
                 for (MicroBatch m : step.micro()) {
-                    tokens += m.tokens();
+                    tokens = tokens.plus(m.tokens());
                     examples += m.examples();
                     flops += m.flops();
                 }

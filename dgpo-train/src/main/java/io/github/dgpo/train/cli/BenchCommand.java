@@ -3,10 +3,15 @@ package io.github.dgpo.train.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.djl.ndarray.NDManager;
+import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.train.bench.GemmRate;
 import io.github.dgpo.train.bench.LogprobsBenchmark;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -181,10 +186,15 @@ public final class BenchCommand implements Runnable {
                 root.put("mfu", r.mfu());
                 ObjectNode phases = root.putObject("seconds_per_step_by_phase");
                 r.phases().forEach(phases::put);
+                ObjectNode tokens = root.putObject("tokens_per_step");
+                r.tokensPerStep().forEach(tokens::put);
                 out.println(mapper.writeValueAsString(root));
             } else {
                 out.printf("%.3f s/step, %.0f tokens/s, %.2f pairs/s, peak RSS %.0f MB%n", r.secondsPerStep(), r.tokensPerSecond(), r.pairsPerSecond(), r.peakRssMb());
                 out.printf("%.3g FLOPs/token, %.1f GFLOP/s achieved, GEMM %.1f GFLOP/s, MFU %.1f%%%n", r.modelFlopsPerToken(), r.achievedGflops(), r.gemmGflops(), 100 * r.mfu());
+                Map<String, Double> t = r.tokensPerStep();
+                out.printf("tokens per step: %.0f logical, %.0f in the rows, %.0f padded positions, %.0f completion%n", t.get("logical"), t.get("rows"),
+                        t.get("padded_rows"), t.get("completions"));
                 r.phases().forEach((k, v) -> out.printf("  %-28s %.3f s/step (%.0f%%)%n", k, v, 100 * v / r.secondsPerStep()));
             }
             return 0;
@@ -192,10 +202,14 @@ public final class BenchCommand implements Runnable {
     }
 
     /** {@code dgpo bench gemm}. */
-    @Command(name = "gemm", mixinStandardHelpOptions = true, description = "The dense float32 GEMM rate of this process (the MFU denominator).")
+    @Command(name = "gemm", mixinStandardHelpOptions = true,
+            description = "The dense float32 GEMM rate of this process (the MFU denominator), or the time of one product of a given shape.")
     public static final class Gemm implements Callable<Integer> {
         @Option(names = "--size", defaultValue = "2048", description = "square matrix side (default: ${DEFAULT-VALUE})")
         int size;
+
+        @Option(names = "--shape", paramLabel = "MxKxN", description = "time [M x K]·[K x N] instead, e.g. 327x256x32000 (an output head)")
+        String shape;
 
         @Option(names = "--repeats", defaultValue = "5", description = "timed products (default: ${DEFAULT-VALUE})")
         int repeats;
@@ -205,10 +219,28 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (ai.djl.ndarray.NDManager m = io.github.dgpo.core.OfflineEngine.newManager()) {
-                spec.commandLine().getOut().printf("%.1f GFLOP/s (float32, %dx%d)%n", io.github.dgpo.train.bench.GemmRate.measure(m, size, repeats), size, size);
+            int[] mkn = shape == null ? new int[] {size, size, size} : parseShape(shape);
+            try (NDManager m = OfflineEngine.newManager()) {
+                GemmRate.Product p = GemmRate.time(m, mkn[0], mkn[1], mkn[2], repeats);
+                spec.commandLine().getOut().printf("%.1f GFLOP/s (float32, %dx%d times %dx%d: %.3f ms)%n", p.gflops(), p.m(), p.k(), p.k(), p.n(), p.seconds() * 1e3);
             }
             return 0;
+        }
+
+        private int[] parseShape(String text) {
+            String[] parts = text.split("x", -1);
+            int[] out = new int[3];
+            try {
+                if (parts.length != 3) {
+                    throw new NumberFormatException();
+                }
+                for (int i = 0; i < 3; i++) {
+                    out[i] = Integer.parseInt(parts[i].trim());
+                }
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--shape must be MxKxN with three positive integers, e.g. 327x256x32000; got '" + text + "'");
+            }
+            return out;
         }
     }
 }

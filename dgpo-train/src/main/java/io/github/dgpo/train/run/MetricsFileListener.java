@@ -46,7 +46,7 @@ final class MetricsFileListener implements TrainingListener, AutoCloseable {
     public void onStepEnd(StepRecord step) {
         for (MicroBatch m : step.micro()) {
             window.add(m.metrics(), m.examples());
-            tokens += m.tokens();
+            tokens += m.tokens().logical();
         }
         if (!step.skipped()) {
             gradNorms += step.gradNorm();

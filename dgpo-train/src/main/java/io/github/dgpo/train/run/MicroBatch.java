@@ -1,5 +1,6 @@
 package io.github.dgpo.train.run;
 
+import io.github.dgpo.data.batch.TokenCounts;
 import java.util.Map;
 
 /**
@@ -8,9 +9,9 @@ import java.util.Map;
  * @param loss the mean loss
  * @param metrics the loss's metrics
  * @param examples pairs or examples in the micro-batch
- * @param tokens real tokens, counted as separate rows per completion (the same with and without
- *     shared prompts)
+ * @param tokens its token counts ({@link TokenCounts#logical}: real tokens counted as separate rows
+ *     per completion, the same with and without shared prompts)
  * @param flops the floating-point operations the micro-batch needed (policy forward and backward,
  *     reference and other passes; see {@code FlopCount})
  */
-public record MicroBatch(double loss, Map<String, Double> metrics, int examples, long tokens, double flops) {}
+public record MicroBatch(double loss, Map<String, Double> metrics, int examples, TokenCounts tokens, double flops) {}

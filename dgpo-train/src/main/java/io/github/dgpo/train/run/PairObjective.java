@@ -72,7 +72,7 @@ final class PairObjective implements Objective {
             LossOutput out = loss.compute(scored.logps(m));
             gc.backward(Scalars.times(out.loss(), scale));
             scored.backward(gc);
-            return new MicroBatch(out.loss().getFloat(), out.metrics(), pairs.size(), scored.logicalTokens(), scored.flops());
+            return new MicroBatch(out.loss().getFloat(), out.metrics(), pairs.size(), scored.tokens(), scored.flops());
         }
     }
 
@@ -87,7 +87,7 @@ final class PairObjective implements Objective {
             lossSum[0] += out.loss().getFloat() * chunk.length;
             return Scalars.times(out.loss(), scale * chunk.length / b);
         }, gc, m);
-        return new MicroBatch(lossSum[0] / b, metrics.means(), b, scored.logicalTokens(), scored.flops());
+        return new MicroBatch(lossSum[0] / b, metrics.means(), b, scored.tokens(), scored.flops());
     }
 
     @Override

@@ -57,7 +57,7 @@ final class UnpairedObjective implements Objective {
             LossOutput out = loss.computeUnpaired(scored.logps(examples, m));
             gc.backward(Scalars.times(out.loss(), scale));
             scored.backward(gc);
-            return new MicroBatch(out.loss().getFloat(), out.metrics(), examples.size(), scored.logicalTokens(), scored.flops());
+            return new MicroBatch(out.loss().getFloat(), out.metrics(), examples.size(), scored.tokens(), scored.flops());
         }
     }
 

@@ -106,7 +106,7 @@ public final class PairScorer {
             }
             flops[0] += 3 * 2 * 2.0 * policy.config().hiddenSize() * policy.config().vocabSize() * divergences.positions();
         }
-        return new ScoredPairs(result, ref, mismatched, divergences, batch.logicalTokens(), flops[0]);
+        return new ScoredPairs(result, ref, mismatched, divergences, batch.tokenCounts(), flops[0]);
     }
 
     private PackedBatch pack(List<TokenizedPair> pairs) {
@@ -160,7 +160,7 @@ public final class PairScorer {
         }
         SequenceLogprobs.Result result = head(inputs).computeFused(policy, batch.input(), batch.targets(), groups,
                 (chunk, sums, alignment) -> loss.loss(chunk, ScoredPairs.of(sums, chunk, counts, ref, alignment, sums.getManager())), collector, m);
-        return new ScoredPairs(result, ref, null, batch.logicalTokens(), flops[0]);
+        return new ScoredPairs(result, ref, null, batch.tokenCounts(), flops[0]);
     }
 
     private SequenceLogprobs head(Set<LossInput> inputs) {
@@ -193,7 +193,7 @@ public final class PairScorer {
             flops[0] += 2 * FlopCount.forward(policy.config(), shifted.input(), shifted.targets());
             mismatched = bothModels(shifted, m);
         }
-        return new ScoredExamples(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.logicalTokens(), flops[0]);
+        return new ScoredExamples(logprobs.compute(policy, batch.input(), batch.targets(), m), ref, mismatched, batch.tokenCounts(), flops[0]);
     }
 
     /** KTO's {@code z0} inputs: prompt {@code i} with the chosen completion of pair {@code (i+1) mod B}, one sequence each. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
+import io.github.dgpo.data.batch.TokenCounts;
 import io.github.dgpo.data.tokenize.TokenizedExample;
 import io.github.dgpo.losses.UnpairedLogps;
 import java.util.List;
@@ -15,16 +16,16 @@ public final class ScoredExamples {
     private final float[] sums;
     private final float[] reference;
     private final float[][] mismatched;
-    private final long logicalTokens;
+    private final TokenCounts tokens;
     private final double flops;
     private NDArray leaf;
 
-    ScoredExamples(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens, double flops) {
+    ScoredExamples(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, TokenCounts tokens, double flops) {
         this.policy = policy;
         this.sums = policy.sums();
         this.reference = reference;
         this.mismatched = mismatched;
-        this.logicalTokens = logicalTokens;
+        this.tokens = tokens;
         this.flops = flops;
     }
 
@@ -33,9 +34,9 @@ public final class ScoredExamples {
         return flops;
     }
 
-    /** @return real tokens of the examples' rows */
-    public long logicalTokens() {
-        return logicalTokens;
+    /** @return the batch's token counts */
+    public TokenCounts tokens() {
+        return tokens;
     }
 
     /**

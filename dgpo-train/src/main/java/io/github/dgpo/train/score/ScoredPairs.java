@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.github.dgpo.core.logprobs.AlignedDivergences;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
+import io.github.dgpo.data.batch.TokenCounts;
 import io.github.dgpo.losses.PairLogps;
 
 /**
@@ -20,25 +21,25 @@ public final class ScoredPairs {
     private final float[] reference;
     private final float[][] mismatched;
     private final float[] alignment;
-    private final long logicalTokens;
+    private final TokenCounts tokens;
     private final double flops;
     private final AlignedDivergences divergences;
     private NDArray leaf;
     private NDArray forwardLeaf;
     private NDArray reverseLeaf;
 
-    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, long logicalTokens, double flops) {
-        this(policy, reference, mismatched, null, logicalTokens, flops);
+    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, TokenCounts tokens, double flops) {
+        this(policy, reference, mismatched, null, tokens, flops);
     }
 
-    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, AlignedDivergences divergences, long logicalTokens, double flops) {
+    ScoredPairs(SequenceLogprobs.Result policy, float[] reference, float[][] mismatched, AlignedDivergences divergences, TokenCounts tokens, double flops) {
         this.policy = policy;
         this.sums = policy.sums();
         this.counts = policy.counts();
         this.alignment = policy.alignment();
         this.reference = reference;
         this.mismatched = mismatched;
-        this.logicalTokens = logicalTokens;
+        this.tokens = tokens;
         this.flops = flops;
         this.divergences = divergences;
     }
@@ -68,9 +69,9 @@ public final class ScoredPairs {
         return reference == null ? null : reference.clone();
     }
 
-    /** @return real tokens of both completions' rows, counted as separate rows */
-    public long logicalTokens() {
-        return logicalTokens;
+    /** @return the batch's token counts */
+    public TokenCounts tokens() {
+        return tokens;
     }
 
     /**

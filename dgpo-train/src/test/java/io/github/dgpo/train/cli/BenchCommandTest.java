@@ -44,6 +44,11 @@ class BenchCommandTest {
                 1e-6 * j.get("achieved_gflops").asDouble());
         assertEquals(j.get("achieved_gflops").asDouble() / j.get("gemm_gflops").asDouble(), j.get("mfu").asDouble(), 1e-9);
         assertTrue(j.get("peak_rss_mb").asDouble() > 100);
+        JsonNode perStep = j.get("tokens_per_step");
+        assertEquals(j.get("tokens_per_second").asDouble() * seconds, perStep.get("logical").asDouble(), 1e-6 * perStep.get("logical").asDouble(),
+                "tokens per second counts the logical tokens");
+        assertTrue(perStep.get("rows").asDouble() < perStep.get("logical").asDouble(), "shared prompts (the default) hold fewer tokens than separate rows: " + perStep);
+        assertTrue(perStep.get("padded_rows").asDouble() >= perStep.get("rows").asDouble() && perStep.get("completions").asDouble() > 0, perStep.toString());
         double phases = 0;
         for (JsonNode v : j.get("seconds_per_step_by_phase")) {
             phases += v.asDouble();
@@ -55,6 +60,22 @@ class BenchCommandTest {
         TestRepo.Run gemm = TestRepo.cli("bench", "gemm", "--size", "256", "--repeats", "2");
         assertEquals(0, gemm.code(), gemm.err());
         assertTrue(gemm.out().contains("GFLOP/s"), gemm.out());
+    }
+
+    /** {@code bench gemm --shape} times one rectangular product and reports its rate; a malformed shape is refused. */
+    @Test
+    void gemmTimesOneProductOfAGivenShape() {
+        TestRepo.Run product = TestRepo.cli("bench", "gemm", "--shape", "256x128x512", "--repeats", "2");
+        assertEquals(0, product.code(), product.err());
+        java.util.regex.Matcher line = java.util.regex.Pattern.compile("([0-9.]+) GFLOP/s \\(float32, 256x128 times 128x512: ([0-9.]+) ms\\)").matcher(product.out());
+        assertTrue(line.find(), product.out());
+        // the rate is the product's FLOPs over its printed time (rounded to 0.001 ms)
+        double ms = Double.parseDouble(line.group(2));
+        assertTrue(ms > 0, product.out());
+        assertEquals(2.0 * 256 * 128 * 512 / (ms / 1e3) / 1e9, Double.parseDouble(line.group(1)), 0.03 * Double.parseDouble(line.group(1)) + 0.1);
+        TestRepo.Run bad = TestRepo.cli("bench", "gemm", "--shape", "64x32");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--shape must be MxKxN") && bad.err().contains("'64x32'"), bad.err());
     }
 
     /** One pair, shared prompt vs two rows: the FLOPs by hand, and what the layout saves. */
