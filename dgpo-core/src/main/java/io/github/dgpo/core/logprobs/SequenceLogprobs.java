@@ -5,14 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.model.Body;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelInput;
 import io.github.dgpo.core.util.Profiler;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Per-sequence sums of completion-token log-probabilities, the hot path of every loss.
@@ -63,6 +60,16 @@ public final class SequenceLogprobs {
         }
         this.chunkSize = chunkSize;
         this.alignment = alignment;
+    }
+
+    /** @return completion positions per head chunk, or {@link #NO_CHUNKING} */
+    int chunkSize() {
+        return chunkSize;
+    }
+
+    /** @return whether passes also give the alignment sums */
+    boolean alignment() {
+        return alignment;
     }
 
     /**
@@ -165,167 +172,19 @@ public final class SequenceLogprobs {
      */
     public Result computeFused(CausalLm model, ModelInput input, CompletionTargets targets, int[][] groups, ChunkLoss loss, GradientCollector collector,
             NDManager m) {
-        Body body = forward(model, input, m);
-        int s = targets.sequenceCount();
-        float[] sums = new float[s];
-        float[] aligned = alignment ? new float[s] : null;
-        int[][] tokensOf = tokensBySequence(targets);
-        NDArray leaf = targets.size() == 0 ? null : body.select(targets.rows());
-        if (leaf != null) {
-            leaf.setRequiresGradient(true);
-        }
-        int limit = chunkSize == NO_CHUNKING ? Integer.MAX_VALUE : chunkSize;
-        List<Integer> chunk = new ArrayList<>();
-        int chunkTokens = 0;
-        for (int g = 0; g <= groups.length; g++) {
-            int size = g == groups.length ? 0 : groupTokens(groups[g], tokensOf);
-            if (!chunk.isEmpty() && (g == groups.length || chunkTokens + size > limit)) {
-                fusedChunk(model, targets, groups, chunk, tokensOf, leaf, loss, collector, m, sums, aligned);
-                chunk.clear();
-                chunkTokens = 0;
-            }
-            if (g == groups.length) {
-                break;
-            }
-            if (size > limit) {
-                twoPassGroup(model, targets, groups, g, tokensOf, leaf, loss, collector, m, sums, aligned);
-            } else {
-                chunk.add(g);
-                chunkTokens += size;
-            }
-        }
-        if (leaf != null) {
-            bodyBackward(body, collector, leaf.getGradient());
-            leaf.setRequiresGradient(false);
-        }
-        return new Result(this, model, null, null, targets, sums, aligned, null);
+        return new OnePassHead(this).run(model, input, targets, groups, loss, collector, m);
     }
 
-    private void fusedChunk(CausalLm model, CompletionTargets targets, int[][] groups, List<Integer> chunk, int[][] tokensOf, NDArray leaf, ChunkLoss loss,
-            GradientCollector collector, NDManager m, float[] sums, float[] aligned) {
-        int[] chunkGroups = chunk.stream().mapToInt(Integer::intValue).toArray();
-        int[] tokens = tokensOfGroups(groups, chunkGroups, tokensOf);
-        try (NDManager sub = m.newSubManager()) {
-            NDArray attached = tokens.length == 0 ? sub.zeros(new Shape(targets.sequenceCount())) : null;
-            float[] chunkAligned = null;
-            if (tokens.length > 0) {
-                NDArray rows = rowsOf(leaf, tokens, sub);
-                Head head = head(rows, model.headWeight(), targets, tokens, sub);
-                attached = head.sums;
-                chunkAligned = head.alignment();
-            }
-            add(sums, attached.stopGradient().toFloatArray());
-            if (aligned != null && chunkAligned != null) {
-                add(aligned, chunkAligned);
-            }
-            NDArray value = loss.loss(chunkGroups, attached, chunkAligned == null && aligned != null ? new float[targets.sequenceCount()] : chunkAligned);
-            if (tokens.length > 0) {
-                try (Profiler.Phase p = Profiler.phase("head_backward")) {
-                    collector.backward(value);
-                }
-            }
-        }
-    }
-
-    /** One group whose tokens exceed a chunk: sums by sub-chunks, the loss's gradient on them, then sub-chunk backward. */
-    private void twoPassGroup(CausalLm model, CompletionTargets targets, int[][] groups, int group, int[][] tokensOf, NDArray leaf, ChunkLoss loss,
-            GradientCollector collector, NDManager m, float[] sums, float[] aligned) {
-        int[] tokens = tokensOfGroups(groups, new int[] {group}, tokensOf);
-        int s = targets.sequenceCount();
-        float[] groupSums = new float[s];
-        float[] groupAligned = aligned == null ? null : new float[s];
-        try (NoGradient off = NoGradient.enter()) {
-            for (int start = 0; start < tokens.length; start += chunkSize) {
-                int[] part = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + chunkSize));
-                try (NDManager sub = m.newSubManager()) {
-                    NDArray rows = rowsOf(leaf, part, sub);
-                    Head head = head(rows, model.headWeight(), targets, part, sub);
-                    add(groupSums, head.sums.toFloatArray());
-                    if (groupAligned != null) {
-                        add(groupAligned, head.alignment());
-                    }
-                }
-            }
-        }
-        add(sums, groupSums);
-        if (aligned != null) {
-            add(aligned, groupAligned);
-        }
-        float[] weights;
-        try (NDManager sub = m.newSubManager()) {
-            NDArray sumsLeaf = sub.create(groupSums);
-            sumsLeaf.setRequiresGradient(true);
-            collector.backward(loss.loss(new int[] {group}, sumsLeaf, groupAligned));
-            weights = sumsLeaf.getGradient().toFloatArray();
-        }
-        for (int start = 0; start < tokens.length; start += chunkSize) {
-            int[] part = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + chunkSize));
-            try (NDManager sub = m.newSubManager()) {
-                NDArray rows = rowsOf(leaf, part, sub);
-                NDArray partSums = head(rows, model.headWeight(), targets, part, sub).sums;
-                try (Profiler.Phase p = Profiler.phase("head_backward")) {
-                    collector.backward(partSums.mul(sub.create(weights)).sum());
-                }
-            }
-        }
-    }
-
-    /** The selected hidden states of some completion tokens, on the leaf's graph. */
-    private static NDArray rowsOf(NDArray leaf, int[] tokens, NDManager m) {
-        long h = leaf.getShape().get(1);
-        NDArray index = m.create(Arrays.stream(tokens).asLongStream().toArray()).reshape(-1, 1).broadcast(tokens.length, h);
-        NDArray rows = leaf.gather(index, 0);
-        rows.attach(m);
-        return rows;
-    }
-
-    private static Body forward(CausalLm model, ModelInput input, NDManager m) {
+    static Body forward(CausalLm model, ModelInput input, NDManager m) {
         try (Profiler.Phase p = Profiler.phase("body_forward")) {
             return model.forward(input, m);
         }
     }
 
-    private static void bodyBackward(Body body, GradientCollector collector, NDArray gradient) {
+    static void bodyBackward(Body body, GradientCollector collector, NDArray gradient) {
         try (Profiler.Phase p = Profiler.phase("body_backward")) {
             body.backward(collector, gradient);
         }
-    }
-
-    private static int[][] tokensBySequence(CompletionTargets t) {
-        int[][] out = new int[t.sequenceCount()][];
-        int[] fill = new int[t.sequenceCount()];
-        for (int s = 0; s < out.length; s++) {
-            out[s] = new int[t.counts()[s]];
-        }
-        for (int k = 0; k < t.size(); k++) {
-            int s = t.sequences()[k];
-            out[s][fill[s]++] = k;
-        }
-        return out;
-    }
-
-    private static int groupTokens(int[] group, int[][] tokensOf) {
-        int n = 0;
-        for (int s : group) {
-            n += tokensOf[s].length;
-        }
-        return n;
-    }
-
-    private static int[] tokensOfGroups(int[][] groups, int[] chosen, int[][] tokensOf) {
-        int n = 0;
-        for (int g : chosen) {
-            n += groupTokens(groups[g], tokensOf);
-        }
-        int[] out = new int[n];
-        int k = 0;
-        for (int g : chosen) {
-            for (int s : groups[g]) {
-                System.arraycopy(tokensOf[s], 0, out, k, tokensOf[s].length);
-                k += tokensOf[s].length;
-            }
-        }
-        return out;
     }
 
     private static int[] range(int start, int end) {
@@ -334,7 +193,7 @@ public final class SequenceLogprobs {
         return r;
     }
 
-    private static void add(float[] into, float[] values) {
+    static void add(float[] into, float[] values) {
         for (int i = 0; i < into.length; i++) {
             into[i] += values[i];
         }
@@ -352,14 +211,14 @@ public final class SequenceLogprobs {
     }
 
     /** What the head gives for some completion tokens: sums (on the graph when recorded) and alignment sums. */
-    private record Head(NDArray sums, NDArray alignmentSums) {
+    record Head(NDArray sums, NDArray alignmentSums) {
         float[] alignment() {
             return alignmentSums == null ? null : alignmentSums.toFloatArray();
         }
     }
 
     /** {@code Σ w·log p} per sequence over the given completion tokens, whose hidden states are {@code rows}. */
-    private Head head(NDArray rows, NDArray head, CompletionTargets t, int[] tokens, NDManager m) {
+    Head head(NDArray rows, NDArray head, CompletionTargets t, int[] tokens, NDManager m) {
         try (Profiler.Phase p = Profiler.phase("head")) {
             return headPass(rows, head, t, tokens, m);
         }

@@ -2,34 +2,15 @@ package io.github.dgpo.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.dgpo.core.NoGradient;
-import io.github.dgpo.core.safetensors.ArraySource;
 import io.github.dgpo.core.safetensors.DType;
-import io.github.dgpo.core.safetensors.SafetensorsCheckpoint;
-import io.github.dgpo.core.safetensors.SafetensorsException;
-import io.github.dgpo.core.safetensors.SafetensorsFile;
-import io.github.dgpo.core.safetensors.SafetensorsWriter;
-import io.github.dgpo.core.safetensors.TensorInfo;
-import io.github.dgpo.core.util.InputFiles;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A decoder-only causal language model (Llama, Mistral, Qwen2, Qwen3) built from DJL NDArray
@@ -59,9 +40,6 @@ public final class CausalLm implements AutoCloseable {
             "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
             "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json");
 
-    private static final Logger LOG = LoggerFactory.getLogger(CausalLm.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int LOAD_CHUNK = 8 * 1024 * 1024;
     private static final float MASKED = -1e9f;
     /** Largest additive mask (float32 elements) a forward builds: its bytes must fit in one native buffer. */
     private static final long MAX_MASK_ELEMENTS = (Integer.MAX_VALUE - 8) / Float.BYTES;
@@ -119,75 +97,12 @@ public final class CausalLm implements AutoCloseable {
      */
     public static CausalLm load(Path dir, NDManager parent, BaseDtype baseDtype) throws IOException {
         ModelConfig config = ModelConfig.read(dir);
-        ParameterLayout layout = ParameterLayout.of(config);
-        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
-            Map<String, TensorInfo> found = ckpt.tensors();
-            List<String> problems = new ArrayList<>();
-            for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
-                TensorInfo t = found.get(e.getKey());
-                if (t == null) {
-                    problems.add("missing tensor '" + e.getKey() + "'");
-                } else if (!Arrays.equals(t.shape(), e.getValue())) {
-                    problems.add("tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
-                } else if (!t.dtype().floatReadable()) {
-                    problems.add("tensor '" + e.getKey() + "' has dtype " + t.dtype() + " (F32, F16 or BF16 expected)");
-                }
-            }
-            if (!problems.isEmpty()) {
-                throw new SafetensorsException(dir, String.join("; ", problems.subList(0, Math.min(10, problems.size())))
-                        + (problems.size() > 10 ? "; and " + (problems.size() - 10) + " more" : ""));
-            }
-            Set<String> unexpected = new TreeSet<>(found.keySet());
-            unexpected.removeAll(layout.shapes().keySet());
-            if (!unexpected.isEmpty()) {
-                LOG.warn("{}: ignoring {} tensors the {} layout does not use: {}", dir, unexpected.size(), config.architecture().className(), unexpected);
-            }
-            NDManager own = parent.newSubManager();
-            try {
-                ParameterSet params = new ParameterSet();
-                float[] buf = new float[LOAD_CHUNK];
-                for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
-                    NDArray array = own.zeros(new Shape(e.getValue()), DataType.FLOAT32);
-                    copyInto(ckpt.fileOf(e.getKey()), found.get(e.getKey()), array, buf);
-                    params.put(e.getKey(), baseDtype.narrows(e.getKey(), config) ? narrowed(dir, e.getKey(), array) : array);
-                }
-                return new CausalLm(config, own, params, dir, baseDtype, null, true);
-            } catch (IOException | RuntimeException ex) {
-                own.close();
-                throw ex;
-            }
-        }
-    }
-
-    private static void copyInto(SafetensorsFile file, TensorInfo t, NDArray array, float[] buf) throws IOException {
-        long total = t.elements();
-        if (total <= buf.length) {
-            file.readFloats(t, 0, buf, 0, (int) total);
-            array.set(FloatBuffer.wrap(buf, 0, (int) total));
-            return;
-        }
-        long rowElements = total / t.shape()[0];
-        long rowsPerChunk = Math.max(1, buf.length / rowElements);
-        long rows = t.shape()[0];
-        for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-            long r1 = Math.min(rows, r0 + rowsPerChunk);
-            int count = Math.toIntExact((r1 - r0) * rowElements);
-            float[] chunk = count <= buf.length ? buf : new float[count];
-            file.readFloats(t, r0 * rowElements, chunk, 0, count);
-            long[] shape = t.shape().clone();
-            shape[0] = r1 - r0;
-            try (NDArray part = array.getManager().create(FloatBuffer.wrap(chunk, 0, count), new Shape(shape))) {
-                array.set(new NDIndex(r0 + ":" + r1), part);
-            }
-        }
-    }
-
-    /** Narrows a freshly read float32 weight to float16, closing the float32 copy. */
-    private static NDArray narrowed(Path dir, String name, NDArray array) throws SafetensorsException {
+        NDManager own = parent.newSubManager();
         try {
-            return BaseDtype.narrow(name, array);
-        } catch (IllegalArgumentException e) {
-            throw new SafetensorsException(dir, e.getMessage());
+            return new CausalLm(config, own, WeightLoader.read(dir, config, own, baseDtype), dir, baseDtype, null, true);
+        } catch (IOException | RuntimeException e) {
+            own.close();
+            throw e;
         }
     }
 
@@ -479,66 +394,7 @@ public final class CausalLm implements AutoCloseable {
      * @throws IOException if a file cannot be written
      */
     public void save(Path dir, DType dtype, long maxShardBytes, Path tokenizerDir) throws IOException {
-        Files.createDirectories(dir);
-        List<SafetensorsWriter.Source> sources = new ArrayList<>();
-        parameters.view().forEach((name, array) -> sources.add(new ArraySource(name, array)));
-        new SafetensorsWriter(dtype, maxShardBytes).write(dir, sources);
-
-        ObjectNode cfg = config.toJson();
-        String dtypeName = dtype == DType.BF16 ? "bfloat16" : "float32";
-        if (cfg.has("dtype")) {
-            cfg.put("dtype", dtypeName);
-        } else {
-            cfg.put("torch_dtype", dtypeName);
-        }
-        writeAtomically(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n");
-        Path generation = source == null ? null : source.resolve("generation_config.json");
-        if (generation != null && Files.exists(generation) && !generation.equals(dir.resolve("generation_config.json"))) {
-            copyAtomically(generation, dir.resolve("generation_config.json"));
-        } else if (generation == null || !Files.exists(generation)) {
-            ObjectNode gen = JSON.createObjectNode();
-            if (config.bosTokenId() >= 0) {
-                gen.put("bos_token_id", config.bosTokenId());
-            }
-            List<Integer> eos = config.eosTokenIds();
-            if (eos.size() == 1) {
-                gen.put("eos_token_id", eos.get(0));
-            } else if (!eos.isEmpty()) {
-                eos.forEach(gen.putArray("eos_token_id")::add);
-            }
-            if (config.padTokenId() >= 0) {
-                gen.put("pad_token_id", config.padTokenId());
-            }
-            writeAtomically(dir.resolve("generation_config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(gen) + "\n");
-        }
-        Path tok = tokenizerDir != null ? tokenizerDir : source;
-        if (tok != null && !tok.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
-            for (String f : new LinkedHashSet<>(TOKENIZER_FILES)) {
-                Path from = tok.resolve(f);
-                if (Files.exists(from) || Files.isSymbolicLink(from)) {
-                    String problem = unsafeTokenizerFile(tok, f);
-                    if (problem != null) {
-                        LOG.warn("{}; not copied into {}", problem, dir);
-                    } else {
-                        copyAtomically(from, dir.resolve(f));
-                    }
-                }
-            }
-            Path gz = tok.resolve("tokenizer.json.gz");
-            if (!Files.exists(tok.resolve("tokenizer.json")) && Files.exists(gz)) {
-                String problem = unsafeTokenizerFile(tok, gz.getFileName().toString());
-                if (problem != null) {
-                    LOG.warn("{}; not copied into {}", problem, dir);
-                    return;
-                }
-                // HF loads tokenizer.json only: write the bundled .gz out in full.
-                Path tmp = dir.resolve("tokenizer.json.tmp");
-                try (java.io.InputStream in = InputFiles.openMaybeGzip(gz); java.io.OutputStream out = Files.newOutputStream(tmp)) {
-                    InputFiles.copyBounded(in, out, InputFiles.MAX_TOKENIZER_BYTES, gz.toString());
-                }
-                Files.move(tmp, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
+        ModelFolderWriter.write(dir, parameters.view(), config, source, dtype, maxShardBytes, tokenizerDir);
     }
 
     /**
@@ -551,47 +407,7 @@ public final class CausalLm implements AutoCloseable {
      * @throws IOException if the folder cannot be resolved
      */
     public static List<String> unsafeTokenizerFiles(Path tokenizerDir) throws IOException {
-        List<String> out = new ArrayList<>();
-        List<String> names = new ArrayList<>(TOKENIZER_FILES);
-        names.add("tokenizer.json.gz");
-        for (String f : names) {
-            Path p = tokenizerDir.resolve(f);
-            if (Files.exists(p) || Files.isSymbolicLink(p)) {
-                String problem = unsafeTokenizerFile(tokenizerDir, f);
-                if (problem != null) {
-                    out.add(problem);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String unsafeTokenizerFile(Path dir, String name) throws IOException {
-        Path file = dir.resolve(name);
-        if (!Files.exists(file)) {
-            return file + ": a link to nothing";
-        }
-        Path real = file.toRealPath();
-        Path base = dir.toRealPath();
-        if (!real.startsWith(base)) {
-            return file + ": links to " + real + ", outside " + base;
-        }
-        if (!Files.isRegularFile(real)) {
-            return file + ": not a regular file";
-        }
-        return null;
-    }
-
-    private static void writeAtomically(Path target, String text) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void copyAtomically(Path from, Path target) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return ModelFolderWriter.unsafeTokenizerFiles(tokenizerDir);
     }
 
     @Override

@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.stream.StreamSupport;
 
 /**
  * A causal LM's {@code config.json}, read with both spellings in the wild: transformers 4's
@@ -75,7 +74,7 @@ public final class ModelConfig {
     private final int padTokenId;
 
     private ModelConfig(ObjectNode json, String source) {
-        Fields f = new Fields(json, source);
+        ConfigFields f = new ConfigFields(json, source);
         this.json = json;
         this.architecture = architectureOf(json, source);
         this.vocabSize = f.size("vocab_size", MAX_VOCAB);
@@ -106,10 +105,10 @@ public final class ModelConfig {
         JsonNode scaling = ropeParams != null && ropeParams.isObject() ? ropeParams : json.get("rope_scaling");
         double theta = f.number("rope_theta", 10000, true);
         if (ropeParams != null && ropeParams.has("rope_theta")) {
-            theta = new Fields((ObjectNode) ropeParams, source, "rope_parameters field").number("rope_theta", 10000, true);
+            theta = new ConfigFields((ObjectNode) ropeParams, source, "rope_parameters field").number("rope_theta", 10000, true);
         }
         this.ropeTheta = theta;
-        this.ropeScaling = parseScaling(scaling, source);
+        this.ropeScaling = RopeScaling.parse(scaling, source);
         this.tieWordEmbeddings = f.bool("tie_word_embeddings", false);
         boolean attentionBias = f.bool("attention_bias", false);
         this.qkvBias = architecture == Architecture.QWEN2 || attentionBias;
@@ -182,29 +181,7 @@ public final class ModelConfig {
         throw new IllegalArgumentException(source + ": unsupported architecture " + (names.isEmpty() ? "(none given)" : names) + "; supported: " + Architecture.supported());
     }
 
-    private static RopeScaling parseScaling(JsonNode s, String source) {
-        if (s == null || s.isNull()) {
-            return RopeScaling.NONE;
-        }
-        if (!s.isObject()) {
-            throw new IllegalArgumentException(source + ": rope scaling must be an object or null, got " + s);
-        }
-        Fields f = new Fields((ObjectNode) s, source, "rope scaling field");
-        String type = s.hasNonNull("rope_type") ? f.text("rope_type", "default") : f.text("type", "default");
-        return switch (type) {
-            case "default" -> RopeScaling.NONE;
-            case "linear" -> new RopeScaling("linear", f.number("factor", 1, true), 0, 0, 0);
-            case "llama3" -> new RopeScaling(
-                    "llama3",
-                    f.number("factor", 8, true),
-                    f.number("low_freq_factor", 1, true),
-                    f.number("high_freq_factor", 4, true),
-                    f.optionalSize("original_max_position_embeddings", Integer.MAX_VALUE, 8192));
-            default -> throw new IllegalArgumentException(source + ": rope scaling type '" + type + "' is not supported (default, linear, llama3)");
-        };
-    }
-
-    private static int[] slidingWindows(Fields f, ObjectNode json, Architecture arch, int layers) {
+    private static int[] slidingWindows(ConfigFields f, ObjectNode json, Architecture arch, int layers) {
         int[] w = new int[layers];
         int size = f.optionalInt("sliding_window", 0);
         if (size <= 0) {
@@ -226,133 +203,6 @@ public final class ModelConfig {
             w[i] = sliding ? size : 0;
         }
         return w;
-    }
-
-    /** Typed, checked reads of a config object's fields; errors name the source and field. */
-    private static final class Fields {
-        private final ObjectNode json;
-        private final String source;
-        private final String label;
-
-        Fields(ObjectNode json, String source) {
-            this(json, source, "field");
-        }
-
-        Fields(ObjectNode json, String source, String label) {
-            this.json = json;
-            this.source = source;
-            this.label = label;
-        }
-
-        private IllegalArgumentException error(String field, String rule, JsonNode v) {
-            return new IllegalArgumentException(source + ": " + label + " '" + field + "' " + rule + ", got " + v);
-        }
-
-        /** A required integer in {@code [1, max]}. */
-        int size(String field, int max) {
-            JsonNode v = json.get(field);
-            if (v == null || v.isNull()) {
-                throw new IllegalArgumentException(source + ": required " + label + " '" + field + "' is missing");
-            }
-            return checkedSize(field, v, max);
-        }
-
-        int optionalSize(String field, int max, int def) {
-            JsonNode v = json.get(field);
-            return v == null || v.isNull() ? def : checkedSize(field, v, max);
-        }
-
-        private int checkedSize(String field, JsonNode v, int max) {
-            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
-                throw error(field, "must be a positive integer", v);
-            }
-            if (v.asInt() > max) {
-                throw new IllegalArgumentException(source + ": " + label + " '" + field + "' is " + v.asInt() + ", more than " + max
-                        + ", which no supported model has: is the config corrupt?");
-            }
-            return v.asInt();
-        }
-
-        int optionalInt(String field, int def) {
-            JsonNode v = json.get(field);
-            if (v == null || v.isNull()) {
-                return def;
-            }
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-                throw error(field, "must be an integer or null", v);
-            }
-            return v.asInt();
-        }
-
-        /** A finite number, {@code > 0} when {@code positive}, else {@code >= 0}. */
-        double number(String field, double def, boolean positive) {
-            JsonNode v = json.get(field);
-            if (v == null || v.isNull()) {
-                return def;
-            }
-            double d = v.asDouble();
-            if (!v.isNumber() || !Double.isFinite(d) || (positive ? d <= 0 : d < 0)) {
-                throw error(field, "must be a finite number " + (positive ? "> 0" : ">= 0"), v);
-            }
-            return d;
-        }
-
-        boolean bool(String field, boolean def) {
-            JsonNode v = json.get(field);
-            if (v == null || v.isNull()) {
-                return def;
-            }
-            if (!v.isBoolean()) {
-                throw error(field, "must be true or false", v);
-            }
-            return v.asBoolean();
-        }
-
-        String text(String field, String def) {
-            JsonNode v = json.get(field);
-            if (v == null || v.isNull()) {
-                return def;
-            }
-            if (!v.isTextual()) {
-                throw error(field, "must be a string", v);
-            }
-            return v.asText();
-        }
-
-        private static boolean isId(JsonNode v) {
-            return v.isIntegralNumber() && v.canConvertToInt() && v.asInt() >= 0;
-        }
-
-        /** A token id, or -1 when absent. */
-        int tokenId(String field) {
-            JsonNode v = json.get(field);
-            if (v == null || v.isNull()) {
-                return -1;
-            }
-            if (!isId(v)) {
-                throw error(field, "must be a token id (an integer >= 0)", v);
-            }
-            return v.asInt();
-        }
-
-        /** One token id or a list of them (may be empty). */
-        List<Integer> tokenIds(String field) {
-            JsonNode v = json.get(field);
-            List<Integer> out = new ArrayList<>();
-            if (v == null || v.isNull()) {
-                return out;
-            }
-            boolean ok = v.isArray() ? StreamSupport.stream(v.spliterator(), false).allMatch(Fields::isId) : isId(v);
-            if (!ok) {
-                throw error(field, "must be a token id (an integer >= 0) or a list of them", v);
-            }
-            if (v.isArray()) {
-                v.forEach(x -> out.add(x.asInt()));
-            } else {
-                out.add(v.asInt());
-            }
-            return out;
-        }
     }
 
     /** @return the architecture */
