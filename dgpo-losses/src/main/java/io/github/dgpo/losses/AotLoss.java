@@ -27,7 +27,7 @@ public final class AotLoss extends OptimalTransportLoss {
      * @param hp {@code beta}, {@code label_smoothing}
      */
     public AotLoss(Hyperparameters hp) {
-        super("aot", hp.positive("beta", 0.1), hp.halfOpenFraction("label_smoothing", 0), hp);
+        super("aot", hp);
     }
 
     @Override
@@ -35,11 +35,7 @@ public final class AotLoss extends OptimalTransportLoss {
         return quantileMargin(p.a().sub(p.b()), p.aRef().sub(p.bRef()));
     }
 
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        return slope(z);
-    }
-
+    /** {@code x_j = a_j - b_j}: the rejected value moves {@code x_j} too, at the same quantile pair. */
     @Override
     protected NDArray marginDl(NDArray z, Pair p) {
         return slope(z);

@@ -30,17 +30,12 @@ public final class AotUnpairedLoss extends OptimalTransportLoss {
      * @param hp {@code beta}, {@code label_smoothing}
      */
     public AotUnpairedLoss(Hyperparameters hp) {
-        super("aot-unpaired", hp.positive("beta", 0.1), hp.halfOpenFraction("label_smoothing", 0), hp);
+        super("aot-unpaired", hp);
     }
 
     @Override
     protected NDArray margin(Pair p) {
         return quantileMargin(p.a().sub(p.aRef()), p.b().sub(p.bRef()));
-    }
-
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        return slope(z);
     }
 
     /** At the quantile pair of {@code v_j}'s rank. */

@@ -1,11 +1,5 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.core.Scalars.times;
-import static io.github.dgpo.losses.StableMath.logSigmoid;
-import static io.github.dgpo.losses.StableMath.sigmoid;
-
-import ai.djl.ndarray.NDArray;
-
 /**
  * CPO: Xu et al., 2024, "Contrastive Preference Optimization: Pushing the Boundaries of LLM
  * Performance in Machine Translation".
@@ -23,9 +17,8 @@ import ai.djl.ndarray.NDArray;
  * TRL's NLL term is one token-weighted mean over the batch ({@code ΣS_w / Σn_w}); here it is
  * the mean of per-pair averages.
  */
-public final class CpoLoss extends MarginLoss {
+public final class CpoLoss extends SigmoidMarginLoss {
 
-    private final double beta;
     private final double alpha;
 
     /**
@@ -38,43 +31,12 @@ public final class CpoLoss extends MarginLoss {
     }
 
     private CpoLoss(double beta, double alpha, Hyperparameters hp) {
-        super("cpo", Reduction.SUM, hp);
-        this.beta = beta;
+        super("cpo", Reduction.SUM, beta, 0, hp);
         this.alpha = alpha;
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return false;
-    }
-
-    @Override
-    protected NDArray margin(Pair p) {
-        return times(p.a().sub(p.b()), beta);
-    }
-
-    @Override
-    protected NDArray marginTerm(NDArray z, Pair p) {
-        return logSigmoid(z).neg();
-    }
-
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        return times(sigmoid(z.neg()), beta);
-    }
-
-    @Override
-    protected NDArray marginDl(NDArray z, Pair p) {
-        return marginDw(z, p);
     }
 
     @Override
     protected double nllWeight() {
         return alpha;
-    }
-
-    @Override
-    protected double rewardScale() {
-        return beta;
     }
 }

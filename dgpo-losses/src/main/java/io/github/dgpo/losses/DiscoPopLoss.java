@@ -48,11 +48,6 @@ public final class DiscoPopLoss extends ScoreDifferenceLoss {
     }
 
     @Override
-    public boolean requiresReference() {
-        return true;
-    }
-
-    @Override
     protected NDArray term(NDArray z) {
         NDArray zt = over(z, tau);
         NDArray logistic = logSigmoid(z).neg().mul(sigmoid(zt.neg()));

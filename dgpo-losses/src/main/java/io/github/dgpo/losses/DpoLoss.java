@@ -33,7 +33,6 @@ import ai.djl.ndarray.NDArray;
 public final class DpoLoss extends ScoreDifferenceLoss {
 
     private final double epsilon;
-    private final boolean referenceFree;
 
     /**
      * Creates DPO.
@@ -46,9 +45,8 @@ public final class DpoLoss extends ScoreDifferenceLoss {
     }
 
     private DpoLoss(double beta, double epsilon, boolean referenceFree, FDivergence divergence, Hyperparameters hp) {
-        super("dpo", Reduction.SUM, beta, withReference(divergence, referenceFree), hp);
+        super("dpo", Reduction.SUM, beta, 0, withReference(divergence, referenceFree), !referenceFree, hp);
         this.epsilon = epsilon;
-        this.referenceFree = referenceFree;
     }
 
     private static FDivergence withReference(FDivergence divergence, boolean referenceFree) {
@@ -56,11 +54,6 @@ public final class DpoLoss extends ScoreDifferenceLoss {
             throw new IllegalArgumentException("f_divergence_type " + divergence + " needs a reference; it cannot be used with reference_free");
         }
         return divergence;
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return !referenceFree;
     }
 
     @Override

@@ -50,11 +50,6 @@ public final class ExoPairLoss extends ScoreDifferenceLoss {
     }
 
     @Override
-    public boolean requiresReference() {
-        return true;
-    }
-
-    @Override
     protected NDArray term(NDArray z) {
         NDArray win = sigmoid(z).mul(logSigmoid(z).sub(logKeep));
         NDArray lose = sigmoid(z.neg()).mul(logSigmoid(z.neg()).sub(logFlip));

@@ -35,6 +35,9 @@ final class FDivergence {
     /** The valid {@code f_divergence_type} values. */
     static final List<String> TYPES = List.of("reverse_kl", "forward_kl", "js_divergence", "alpha_divergence");
 
+    /** The identity score {@code g(r) = r} (plain DPO, and every reference-free loss). */
+    static final FDivergence REVERSE_KL = new FDivergence("reverse_kl", 0);
+
     private static final double CLAMP = 80;
     private static final double LN2 = Math.log(2);
 

@@ -1,10 +1,5 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.losses.StableMath.hinge;
-import static io.github.dgpo.losses.StableMath.indicator;
-
-import ai.djl.ndarray.NDArray;
-
 /**
  * Hinge DPO (TRL's {@code hinge}; the reference-based hinge of Liu et al., 2024, "Statistical
  * Rejection Sampling Improves Preference Optimization").
@@ -22,7 +17,7 @@ import ai.djl.ndarray.NDArray;
  * <p>Defaults: {@code beta = 0.1} (TRL's). Unlike {@link SlicHfLoss} (SLiC-HF's reference-free
  * calibration loss with δ and an NLL term), this is exactly TRL's {@code hinge}.
  */
-public final class HingeLoss extends ScoreDifferenceLoss {
+public final class HingeLoss extends HingeMarginLoss {
 
     /**
      * Creates hinge DPO.
@@ -34,21 +29,6 @@ public final class HingeLoss extends ScoreDifferenceLoss {
     }
 
     private HingeLoss(double beta, FDivergence divergence, Hyperparameters hp) {
-        super("hinge", Reduction.SUM, beta, divergence, hp);
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return true;
-    }
-
-    @Override
-    protected NDArray term(NDArray z) {
-        return hinge(z.neg().add(1));
-    }
-
-    @Override
-    protected NDArray slope(NDArray z) {
-        return indicator(z.lt(1), z);
+        super("hinge", Reduction.SUM, beta, 1, divergence, hp);
     }
 }

@@ -41,11 +41,6 @@ public final class IpoLoss extends ScoreDifferenceLoss {
     }
 
     @Override
-    public boolean requiresReference() {
-        return true;
-    }
-
-    @Override
     protected NDArray term(NDArray z) {
         return z.sub(target).square();
     }

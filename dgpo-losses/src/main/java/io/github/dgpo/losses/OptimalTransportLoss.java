@@ -23,14 +23,23 @@ import ai.djl.ndarray.NDArray;
  * {@code x_j}'s rank. The losses are {@link #batchDependent() batch-dependent}, and {@code
  * perPair}, {@code margins} and the metrics attribute quantile {@code k} to the pair whose {@code
  * x} has rank {@code k} (the mean is the batch loss). Ties are broken by the sort's order; the
- * loss value does not depend on it.
+ * loss value does not depend on it. {@code d_w} is that derivative at the chosen value's own
+ * quantile pair for both forms; a subclass states {@code x}, {@code y} (its {@link #margin}) and
+ * {@code d_l}.
+ *
+ * <p>Both forms take TRL's defaults: {@code beta = 0.1}, {@code label_smoothing = 0}.
  */
 public abstract class OptimalTransportLoss extends MarginLoss {
 
     private final double beta;
     private final double epsilon;
 
-    OptimalTransportLoss(String name, double beta, double epsilon, Hyperparameters hp) {
+    /** Reads {@code beta} and {@code label_smoothing}. */
+    OptimalTransportLoss(String name, Hyperparameters hp) {
+        this(name, hp.positive("beta", 0.1), hp.halfOpenFraction("label_smoothing", 0), hp);
+    }
+
+    private OptimalTransportLoss(String name, double beta, double epsilon, Hyperparameters hp) {
         super(name, Reduction.SUM, hp);
         this.beta = beta;
         this.epsilon = epsilon;
@@ -61,6 +70,12 @@ public abstract class OptimalTransportLoss extends MarginLoss {
     @Override
     protected final NDArray marginTerm(NDArray z, Pair p) {
         return smoothedLogistic(z, epsilon);
+    }
+
+    /** At the chosen value's own quantile pair: {@code slope(z)}. */
+    @Override
+    protected final NDArray marginDw(NDArray z, Pair p) {
+        return slope(z);
     }
 
     /**

@@ -45,11 +45,6 @@ public final class RobustDpoLoss extends ScoreDifferenceLoss {
     }
 
     @Override
-    public boolean requiresReference() {
-        return true;
-    }
-
-    @Override
     protected NDArray term(NDArray z) {
         NDArray clean = times(logSigmoid(z), -(1 - epsilon));
         NDArray flipped = times(logSigmoid(z.neg()), epsilon);

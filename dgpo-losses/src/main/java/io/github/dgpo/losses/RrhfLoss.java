@@ -1,10 +1,5 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.losses.StableMath.hinge;
-import static io.github.dgpo.losses.StableMath.indicator;
-
-import ai.djl.ndarray.NDArray;
-
 /**
  * RRHF: Yuan et al., 2023, "RRHF: Rank Responses to Align Language Models with Human Feedback
  * without tears" (the two-response case).
@@ -20,7 +15,7 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>Defaults: {@code lambda = 1} (DGPO paper Table 6). TRL has no RRHF trainer.
  */
-public final class RrhfLoss extends MarginLoss {
+public final class RrhfLoss extends HingeMarginLoss {
 
     private final double lambda;
 
@@ -34,33 +29,9 @@ public final class RrhfLoss extends MarginLoss {
     }
 
     private RrhfLoss(double lambda, Hyperparameters hp) {
-        super("rrhf", Reduction.AVERAGE, hp);
+        // δ = 0 written -0.0, the exact identity of addition: a tie keeps max(0, -z) = -0
+        super("rrhf", Reduction.AVERAGE, 1, -0.0, hp);
         this.lambda = lambda;
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return false;
-    }
-
-    @Override
-    protected NDArray margin(Pair p) {
-        return p.a().sub(p.b());
-    }
-
-    @Override
-    protected NDArray marginTerm(NDArray z, Pair p) {
-        return hinge(z.neg());
-    }
-
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        return indicator(z.lt(0), z);
-    }
-
-    @Override
-    protected NDArray marginDl(NDArray z, Pair p) {
-        return marginDw(z, p);
     }
 
     @Override

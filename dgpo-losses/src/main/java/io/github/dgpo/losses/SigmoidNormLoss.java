@@ -1,10 +1,5 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.losses.StableMath.logSigmoid;
-import static io.github.dgpo.losses.StableMath.sigmoid;
-
-import ai.djl.ndarray.NDArray;
-
 /**
  * Length-normalised DPO with a reference (TRL's {@code sigmoid_norm}; the DPO variant of the
  * Tülu 3 recipe, Lambert et al., 2024, "Tülu 3: Pushing Frontiers in Open Language Model
@@ -23,7 +18,7 @@ import ai.djl.ndarray.NDArray;
  * <p>Defaults: {@code beta = 5} (Tülu 3's, whose per-token log-ratios are about 1/length of DPO's;
  * TRL's default is 0.1).
  */
-public final class SigmoidNormLoss extends ScoreDifferenceLoss {
+public final class SigmoidNormLoss extends SigmoidMarginLoss {
 
     /**
      * Creates length-normalised DPO.
@@ -36,20 +31,5 @@ public final class SigmoidNormLoss extends ScoreDifferenceLoss {
 
     private SigmoidNormLoss(double beta, FDivergence divergence, Hyperparameters hp) {
         super("sigmoid-norm", Reduction.AVERAGE, beta, divergence, hp);
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return true;
-    }
-
-    @Override
-    protected NDArray term(NDArray z) {
-        return logSigmoid(z).neg();
-    }
-
-    @Override
-    protected NDArray slope(NDArray z) {
-        return sigmoid(z.neg());
     }
 }

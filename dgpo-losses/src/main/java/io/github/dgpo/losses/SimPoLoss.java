@@ -1,11 +1,5 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.core.Scalars.times;
-import static io.github.dgpo.losses.StableMath.logSigmoid;
-import static io.github.dgpo.losses.StableMath.sigmoid;
-
-import ai.djl.ndarray.NDArray;
-
 /**
  * SimPO: Meng et al., 2024, "SimPO: Simple Preference Optimization with a Reference-Free
  * Reward".
@@ -23,10 +17,7 @@ import ai.djl.ndarray.NDArray;
  * TRL's SimPO (CPO trainer, {@code loss_type="simpo"}) adds an NLL term unless {@code
  * cpo_alpha=0}; here there is none. γ has the same meaning as TRL's {@code simpo_gamma}.
  */
-public final class SimPoLoss extends MarginLoss {
-
-    private final double beta;
-    private final double gamma;
+public final class SimPoLoss extends SigmoidMarginLoss {
 
     /**
      * Creates SimPO.
@@ -38,38 +29,6 @@ public final class SimPoLoss extends MarginLoss {
     }
 
     private SimPoLoss(double beta, double gamma, Hyperparameters hp) {
-        super("simpo", Reduction.AVERAGE, hp);
-        this.beta = beta;
-        this.gamma = gamma;
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return false;
-    }
-
-    @Override
-    protected NDArray margin(Pair p) {
-        return times(p.a().sub(p.b()), beta).sub(gamma);
-    }
-
-    @Override
-    protected NDArray marginTerm(NDArray z, Pair p) {
-        return logSigmoid(z).neg();
-    }
-
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        return times(sigmoid(z.neg()), beta);
-    }
-
-    @Override
-    protected NDArray marginDl(NDArray z, Pair p) {
-        return marginDw(z, p);
-    }
-
-    @Override
-    protected double rewardScale() {
-        return beta;
+        super("simpo", Reduction.AVERAGE, beta, gamma, hp);
     }
 }

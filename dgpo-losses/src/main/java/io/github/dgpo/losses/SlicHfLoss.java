@@ -1,11 +1,5 @@
 package io.github.dgpo.losses;
 
-import static io.github.dgpo.core.Scalars.times;
-import static io.github.dgpo.losses.StableMath.hinge;
-import static io.github.dgpo.losses.StableMath.indicator;
-
-import ai.djl.ndarray.NDArray;
-
 /**
  * SLiC-HF: Zhao et al., 2023, "SLiC-HF: Sequence Likelihood Calibration with Human Feedback".
  *
@@ -21,10 +15,8 @@ import ai.djl.ndarray.NDArray;
  * <p>Defaults: {@code delta = 1}, {@code beta = 1}, {@code lambda = 1} (DGPO paper Table 6).
  * TRL's {@code hinge} DPO loss is the reference-based variant of the hinge and has no NLL term.
  */
-public final class SlicHfLoss extends MarginLoss {
+public final class SlicHfLoss extends HingeMarginLoss {
 
-    private final double delta;
-    private final double beta;
     private final double lambda;
 
     /**
@@ -37,44 +29,12 @@ public final class SlicHfLoss extends MarginLoss {
     }
 
     private SlicHfLoss(double delta, double beta, double lambda, Hyperparameters hp) {
-        super("slic-hf", Reduction.SUM, hp);
-        this.delta = delta;
-        this.beta = beta;
+        super("slic-hf", Reduction.SUM, beta, delta, hp);
         this.lambda = lambda;
-    }
-
-    @Override
-    public boolean requiresReference() {
-        return false;
-    }
-
-    @Override
-    protected NDArray margin(Pair p) {
-        return times(p.a().sub(p.b()), beta);
-    }
-
-    @Override
-    protected NDArray marginTerm(NDArray z, Pair p) {
-        return hinge(z.neg().add(delta));
-    }
-
-    @Override
-    protected NDArray marginDw(NDArray z, Pair p) {
-        return times(indicator(z.lt(delta), z), beta);
-    }
-
-    @Override
-    protected NDArray marginDl(NDArray z, Pair p) {
-        return marginDw(z, p);
     }
 
     @Override
     protected double nllWeight() {
         return lambda;
-    }
-
-    @Override
-    protected double rewardScale() {
-        return beta;
     }
 }
