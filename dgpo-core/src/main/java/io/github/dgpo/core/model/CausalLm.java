@@ -97,11 +97,11 @@ public final class CausalLm implements AutoCloseable {
      */
     public static CausalLm load(Path dir, NDManager parent, BaseDtype baseDtype) throws IOException {
         ModelConfig config = ModelConfig.read(dir);
-        NDManager own = parent.newSubManager();
+        WeightLoader.Weights weights = WeightLoader.read(dir, config, parent, baseDtype);
         try {
-            return new CausalLm(config, own, WeightLoader.read(dir, config, own, baseDtype), dir, baseDtype, null, true);
-        } catch (IOException | RuntimeException e) {
-            own.close();
+            return new CausalLm(config, weights.manager(), weights.parameters(), dir, baseDtype, null, true);
+        } catch (RuntimeException e) {
+            weights.manager().close();
             throw e;
         }
     }

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ModelFolderWriter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ModelFolderWriter.class);
+    // logs as CausalLm, the entry point whose logger users configure
+    private static final Logger LOG = LoggerFactory.getLogger(CausalLm.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelFolderWriter() {}
@@ -111,7 +112,7 @@ final class ModelFolderWriter {
     }
 
     /**
-     * The tokenizer files of a folder that {@link #save} would not copy, and why: a file that
+     * The tokenizer files of a folder that {@link #write} would not copy, and why: a file that
      * is not a regular file (a FIFO or device), or a symbolic link that resolves outside the
      * folder. A trainer can call this before a run to refuse such a folder up front.
      *

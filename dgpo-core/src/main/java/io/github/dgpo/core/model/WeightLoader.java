@@ -30,23 +30,33 @@ import org.slf4j.LoggerFactory;
  */
 final class WeightLoader {
 
-    private static final Logger LOG = LoggerFactory.getLogger(WeightLoader.class);
+    // logs as CausalLm, the entry point whose logger users configure
+    private static final Logger LOG = LoggerFactory.getLogger(CausalLm.class);
     private static final int LOAD_CHUNK = 8 * 1024 * 1024;
 
     private WeightLoader() {}
+
+    /**
+     * What was read.
+     *
+     * @param manager the new manager that owns the parameters (the caller closes it)
+     * @param parameters the parameters by HF name
+     */
+    record Weights(NDManager manager, ParameterSet parameters) {}
 
     /**
      * Reads the weights the config's layout expects.
      *
      * @param dir the model folder
      * @param config its config
-     * @param into manager that owns the parameters
+     * @param parent manager under which the parameters' own manager is created, once every
+     *     tensor has been checked
      * @param baseDtype how to hold the weights
-     * @return the parameters by HF name
+     * @return the parameters and their manager
      * @throws IOException for missing, misshapen or unreadable tensors, or a value beyond
      *     float16's range when narrowing
      */
-    static ParameterSet read(Path dir, ModelConfig config, NDManager into, BaseDtype baseDtype) throws IOException {
+    static Weights read(Path dir, ModelConfig config, NDManager parent, BaseDtype baseDtype) throws IOException {
         ParameterLayout layout = ParameterLayout.of(config);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
             Map<String, TensorInfo> found = ckpt.tensors();
@@ -56,14 +66,20 @@ final class WeightLoader {
             if (!unexpected.isEmpty()) {
                 LOG.warn("{}: ignoring {} tensors the {} layout does not use: {}", dir, unexpected.size(), config.architecture().className(), unexpected);
             }
-            ParameterSet params = new ParameterSet();
-            float[] buf = new float[LOAD_CHUNK];
-            for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
-                NDArray array = into.zeros(new Shape(e.getValue()), DataType.FLOAT32);
-                copyInto(ckpt.fileOf(e.getKey()), found.get(e.getKey()), array, buf);
-                params.put(e.getKey(), baseDtype.narrows(e.getKey(), config) ? narrowed(dir, e.getKey(), array) : array);
+            NDManager own = parent.newSubManager();
+            try {
+                ParameterSet params = new ParameterSet();
+                float[] buf = new float[LOAD_CHUNK];
+                for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
+                    NDArray array = own.zeros(new Shape(e.getValue()), DataType.FLOAT32);
+                    copyInto(ckpt.fileOf(e.getKey()), found.get(e.getKey()), array, buf);
+                    params.put(e.getKey(), baseDtype.narrows(e.getKey(), config) ? narrowed(dir, e.getKey(), array) : array);
+                }
+                return new Weights(own, params);
+            } catch (IOException | RuntimeException ex) {
+                own.close();
+                throw ex;
             }
-            return params;
         }
     }
 
