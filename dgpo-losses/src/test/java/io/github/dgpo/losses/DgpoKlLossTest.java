@@ -8,10 +8,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,19 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the adaptive weight) against float64 autograd, for each {@code kl_terms} and with and without
  * the adaptive weight.
  */
-class DgpoKlLossTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+class DgpoKlLossTest extends EngineManagerTest {
 
     @ParameterizedTest
     @CsvSource({"both,false", "both,true", "forward,false", "reverse,true"})

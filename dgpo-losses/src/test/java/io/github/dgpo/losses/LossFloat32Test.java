@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,19 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sensitivity ({@code |d_w| + |d_l|}, or 20 for the margin: β·|Δ| with β ≤ 5 per token). Measured
  * worst relative differences away from those floors: 4e-4 (AOT's quantile differences of sums).
  */
-class LossFloat32Test {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+class LossFloat32Test extends EngineManagerTest {
 
     static Stream<Arguments> cases() {
         Stream<Arguments> named = PreferenceLosses.names().stream().map(n -> Arguments.of(n, Map.of()));

@@ -2,16 +2,13 @@ package io.github.dgpo.losses;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.DoublePredicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,19 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * values other than 1 where a loss has several, so that swapping two of them fails. The
  * batch-dependent AOT losses are checked in their batch form ({@link GradientCheck#checkBatch}).
  */
-class LossGradientTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+class LossGradientTest extends EngineManagerTest {
 
     /** KTO's mismatched sums shifted above the reference, so the estimated z0 is positive (about 1.5). */
     private static final UnaryOperator<Points> POSITIVE_Z0 = p -> {

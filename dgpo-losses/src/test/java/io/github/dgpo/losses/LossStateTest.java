@@ -6,27 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** BCO's running mean of rewards: its values, and saving and restoring it exactly. */
-class LossStateTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+class LossStateTest extends EngineManagerTest {
 
     /** Two pairs with log-ratios (r_w, r_l) = (2, -4) and (6, 0): β = 0.5 gives the batch mean reward (1 - 2 + 3 + 0)/4 = 0.5. */
     private static final Points FIRST = new Points(new double[] {-10, -20}, new double[] {-30, -40}, new double[] {2, 3}, new double[] {4, 5},

@@ -3,10 +3,8 @@ package io.github.dgpo.losses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,20 +12,9 @@ import org.junit.jupiter.api.Test;
  * gives the derivation; {@code ln 2 = 0.6931471805599453}). Sums, counts and references are
  * given in the order {@code S_w, S_l, n_w, n_l, R_w, R_l}.
  */
-class LossValuesTest {
+class LossValuesTest extends EngineManagerTest {
 
     private static final double LN2 = Math.log(2);
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     /** Evaluates one pair: {loss, d_w, d_l, z}. */
     private static double[] at(String loss, Map<String, ?> params, double sw, double sl, int nw, int nl, double rw, double rl) {

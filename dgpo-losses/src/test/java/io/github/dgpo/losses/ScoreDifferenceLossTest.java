@@ -3,11 +3,9 @@ package io.github.dgpo.losses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.ndarray.NDManager;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,23 +15,16 @@ import org.junit.jupiter.api.Test;
  * to 0, whatever reference sums it is handed; and the target margin γ shifts the margin by exactly
  * γ. Outputs compared: per-pair loss, {@code d_w}, {@code d_l}, margin, on 200 random pairs.
  */
-class ScoreDifferenceLossTest {
+class ScoreDifferenceLossTest extends EngineManagerTest {
 
-    private static NDManager manager;
     private static Points points;
     private static Points noReference;
 
     @BeforeAll
     static void open() {
-        manager = OfflineEngine.newManager();
         points = Points.random(new Random(11), 200);
         double[] zeros = new double[points.size()];
         noReference = new Points(points.sw, points.sl, points.nw, points.nl, zeros, zeros, points.mis, points.misRef);
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
     }
 
     private static double[][] evaluate(String loss, Map<String, ?> params, Points p) {

@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,8 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -45,21 +43,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * about 1200 propagated through the exponential scores. A case may name its own relative tolerance
  * with the reason ({@code exo_pair}: TRL computes {@code log ε} and {@code log(1-ε)} in float32).
  */
-class TrlFixtureTest {
+class TrlFixtureTest extends EngineManagerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static JsonNode fixture;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     static synchronized JsonNode fixture() {
         if (fixture == null) {

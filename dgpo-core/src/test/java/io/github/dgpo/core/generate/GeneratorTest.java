@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.TestResources;
 import io.github.dgpo.core.model.Architecture;
 import io.github.dgpo.core.model.CausalLm;
@@ -18,26 +18,12 @@ import io.github.dgpo.core.model.ModelConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** KV-cached decoding against the full forward pass, and stories260K's greedy story. */
-class GeneratorTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+class GeneratorTest extends EngineManagerTest {
 
     /** Logits of the last position after running the whole sequence without a cache. */
     private static float[] fullForwardLastLogits(CausalLm model, long[] ids) {

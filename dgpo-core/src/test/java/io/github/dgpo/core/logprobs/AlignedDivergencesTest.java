@@ -8,15 +8,13 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.model.Architecture;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelConfig;
 import io.github.dgpo.core.model.ModelInput;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,20 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the shorter completion's length, and the gradient of {@code Σ g_f·KL_f + g_r·KL_r} for every
  * parameter (float32, 1e-5 relative), for chunk sizes 2, 5 and none.
  */
-class AlignedDivergencesTest {
+class AlignedDivergencesTest extends EngineManagerTest {
 
     private static final int V = 41;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     @ParameterizedTest
     @ValueSource(ints = {2, 5, SequenceLogprobs.NO_CHUNKING})

@@ -7,7 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.model.Architecture;
 import io.github.dgpo.core.model.CausalLm;
 import io.github.dgpo.core.model.ModelConfig;
@@ -16,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,21 +26,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and chunk sizes 1, 7, the whole completion and no chunking: sums, counts and the gradient of
  * every parameter of {@code Σ w_n S_n} (random {@code w}), float32, relative 1e-5.
  */
-class SequenceLogprobsTest {
+class SequenceLogprobsTest extends EngineManagerTest {
 
     private static final int T = 47;
     private static final int V = 123;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     static Stream<Arguments> cases() {
         Stream.Builder<Arguments> b = Stream.builder();

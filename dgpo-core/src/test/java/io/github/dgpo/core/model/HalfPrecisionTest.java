@@ -9,15 +9,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.TestResources;
 import io.github.dgpo.core.safetensors.DType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,22 +27,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * loads into it; a value beyond float16's range is refused by name; its weights cannot be trained
  * in full.
  */
-class HalfPrecisionTest {
-
-    private static NDManager manager;
+class HalfPrecisionTest extends EngineManagerTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     /** Rounds every weight a float16 base narrows to float16, in place, keeping float32 storage. */
     private static void roundToHalf(CausalLm model) {

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.safetensors.DType;
 import io.github.dgpo.core.safetensors.SafetensorsCheckpoint;
 import java.io.IOException;
@@ -22,8 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,23 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  * non-JSON configs, weights holding NaN or infinity, and symlinked tokenizer files. Each must
  * fail fast with a sentence naming the file (and tensor), without quoting the file's content.
  */
-class HostileModelFolderTest {
+class HostileModelFolderTest extends EngineManagerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static NDManager manager;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     private Path saved(String name) throws IOException {
         Path dir = tmp.resolve(name);

@@ -12,8 +12,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.NoGradient;
-import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.TestResources;
 import io.github.dgpo.core.logprobs.CompletionTargets;
 import io.github.dgpo.core.logprobs.SequenceLogprobs;
@@ -25,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,23 +37,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * leaves the model exactly as it was; the PEFT folder round-trips exactly; merging equals the
  * adapted model; dropout is seeded by step and pass.
  */
-class LoraTest {
+class LoraTest extends EngineManagerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static NDManager manager;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void open() {
-        manager = OfflineEngine.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     static ModelConfig tiny(Architecture a) {
         ModelConfig.Builder b = ModelConfig.builder(a).set("vocab_size", 61).set("hidden_size", 24).set("intermediate_size", 40).set("num_hidden_layers", 2)

@@ -12,14 +12,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.dgpo.core.OfflineEngine;
+import io.github.dgpo.core.EngineManagerTest;
 import io.github.dgpo.core.model.ParameterLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,22 +28,15 @@ import org.junit.jupiter.api.Test;
  * torch.optim.AdamW}, transformers' {@code get_*_schedule_with_warmup} and {@code
  * TrainingArguments.get_warmup_steps}, and {@code torch.nn.utils.clip_grad_norm_}.
  */
-class OptimizerFixtureTest {
+class OptimizerFixtureTest extends EngineManagerTest {
 
     private static JsonNode fixture;
-    private static NDManager manager;
 
     @BeforeAll
     static void open() throws IOException {
-        manager = OfflineEngine.newManager();
         try (InputStream in = OptimizerFixtureTest.class.getResourceAsStream("/optim/optimizer.json")) {
             fixture = new ObjectMapper().readTree(in);
         }
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
     }
 
     /**
