@@ -1,13 +1,12 @@
 package io.github.dgpo.losses;
 
 import static io.github.dgpo.core.Scalars.times;
-import static io.github.dgpo.losses.StableMath.indicator;
+import static io.github.dgpo.losses.MarginLoss.mean;
 import static io.github.dgpo.losses.StableMath.logAddExp;
 import static io.github.dgpo.losses.StableMath.logSigmoid;
 import static io.github.dgpo.losses.StableMath.sigmoid;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,29 +115,13 @@ public final class DgpoKlLoss implements PreferenceLoss {
         NDArray dReverse = terms.equals("forward") ? zd.zerosLike() : times(s.mul(w), beta);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("loss", mean(perPair.stopGradient()));
-        metrics.put("logps/chosen", mean(logps.chosenSum().stopGradient()));
-        metrics.put("logps/rejected", mean(logps.rejectedSum().stopGradient()));
-        metrics.put("logps_avg/chosen", mean(d.avgChosen()));
-        metrics.put("logps_avg/rejected", mean(d.avgRejected()));
-        metrics.put("rewards/chosen", beta * mean(fwd.stopGradient()));
-        metrics.put("rewards/rejected", beta * mean(rev.stopGradient()));
-        metrics.put("rewards/margins", mean(zd));
-        metrics.put("rewards/accuracies", mean(indicator(zd.gt(0), zd)));
-        double meanDw = mean(dW);
-        double meanDl = mean(dL);
-        metrics.put("d_w", meanDw);
-        metrics.put("d_l", meanDl);
-        metrics.put("d_w/d_l", meanDl == 0 ? Double.NaN : meanDw / meanDl);
+        MarginLoss.putPairMetrics(metrics, perPair, logps, d, beta * mean(fwd.stopGradient()), beta * mean(rev.stopGradient()), zd);
+        MarginLoss.putGradientMeans(metrics, dW, dL);
         metrics.put("dgpo-kl/forward", mean(fwd.stopGradient()));
         metrics.put("dgpo-kl/reverse", mean(rev.stopGradient()));
         metrics.put("dgpo-kl/d_forward", mean(dForward));
         metrics.put("dgpo-kl/d_reverse", mean(dReverse));
         return new LossOutput(perPair, perPair.mean(), zd, dW, dL, metrics);
-    }
-
-    private static double mean(NDArray x) {
-        return x.toType(DataType.FLOAT64, false).mean().getDouble();
     }
 
     @Override

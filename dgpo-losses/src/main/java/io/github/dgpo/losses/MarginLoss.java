@@ -138,18 +138,36 @@ public abstract class MarginLoss implements PreferenceLoss {
         }
 
         Map<String, Double> metrics = new LinkedHashMap<>();
+        putPairMetrics(metrics, perPair, logps, d, rewardScale() * mean(d.a().sub(d.aRef())), rewardScale() * mean(d.b().sub(d.bRef())), zd);
+        putGradientMeans(metrics, dW, dL);
+        addMetrics(metrics, zd, d);
+        return new LossOutput(perPair, perPair.mean(), zd, dW, dL, metrics);
+    }
+
+    /**
+     * Puts the metrics every pair loss reports, with TRL's names: {@code loss}, {@code
+     * logps/chosen|rejected} (sums), {@code logps_avg/chosen|rejected}, {@code
+     * rewards/chosen|rejected}, {@code rewards/margins} and {@code rewards/accuracies}.
+     *
+     * @param metrics the metrics to extend
+     * @param perPair per-pair losses
+     * @param logps the loss's input
+     * @param d its detached pair view
+     * @param rewardChosen mean chosen reward
+     * @param rewardRejected mean rejected reward
+     * @param margins per-pair margins, detached
+     */
+    static void putPairMetrics(Map<String, Double> metrics, NDArray perPair, PairLogps logps, Pair d, double rewardChosen, double rewardRejected,
+            NDArray margins) {
         metrics.put("loss", mean(perPair.stopGradient()));
         metrics.put("logps/chosen", mean(logps.chosenSum().stopGradient()));
         metrics.put("logps/rejected", mean(logps.rejectedSum().stopGradient()));
         metrics.put("logps_avg/chosen", mean(d.avgChosen()));
         metrics.put("logps_avg/rejected", mean(d.avgRejected()));
-        metrics.put("rewards/chosen", rewardScale() * mean(d.a().sub(d.aRef())));
-        metrics.put("rewards/rejected", rewardScale() * mean(d.b().sub(d.bRef())));
-        metrics.put("rewards/margins", mean(zd));
-        metrics.put("rewards/accuracies", mean(StableMath.indicator(zd.gt(0), zd)));
-        putGradientMeans(metrics, dW, dL);
-        addMetrics(metrics, zd, d);
-        return new LossOutput(perPair, perPair.mean(), zd, dW, dL, metrics);
+        metrics.put("rewards/chosen", rewardChosen);
+        metrics.put("rewards/rejected", rewardRejected);
+        metrics.put("rewards/margins", mean(margins));
+        metrics.put("rewards/accuracies", mean(StableMath.indicator(margins.gt(0), margins)));
     }
 
     /**
