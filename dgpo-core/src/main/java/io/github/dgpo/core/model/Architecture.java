@@ -1,6 +1,9 @@
 package io.github.dgpo.core.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /** The supported decoder-only architectures, as HF names them. */
@@ -53,6 +56,33 @@ public enum Architecture {
             }
         }
         return null;
+    }
+
+    /**
+     * The architecture a config names: the first {@code architectures} entry or {@code
+     * model_type} that is supported.
+     *
+     * @param json the config
+     * @param source where it came from, for messages
+     * @return the architecture
+     * @throws IllegalArgumentException when none is supported
+     */
+    static Architecture of(JsonNode json, String source) {
+        JsonNode archs = json.get("architectures");
+        List<String> names = new ArrayList<>();
+        if (archs != null && archs.isArray()) {
+            archs.forEach(a -> names.add(a.asText()));
+        }
+        if (json.hasNonNull("model_type")) {
+            names.add(json.get("model_type").asText());
+        }
+        for (String n : names) {
+            Architecture a = find(n);
+            if (a != null) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException(source + ": unsupported architecture " + (names.isEmpty() ? "(none given)" : names) + "; supported: " + supported());
     }
 
     /**

@@ -3,7 +3,6 @@ package io.github.dgpo.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.github.dgpo.core.NoGradient;
 import io.github.dgpo.core.safetensors.DType;
 import java.io.IOException;
@@ -40,9 +39,6 @@ public final class CausalLm implements AutoCloseable {
             "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
             "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json");
 
-    private static final float MASKED = -1e9f;
-    /** Largest additive mask (float32 elements) a forward builds: its bytes must fit in one native buffer. */
-    private static final long MAX_MASK_ELEMENTS = (Integer.MAX_VALUE - 8) / Float.BYTES;
 
     private final ModelConfig config;
     private final NDManager manager;
@@ -297,15 +293,11 @@ public final class CausalLm implements AutoCloseable {
         int t = Math.toIntExact(ids.getShape().get(1));
         long offset = cache == null ? 0 : cache.length();
         checkIds(ids);
-        long maskElements = n * t * (offset + t);
-        if (maskElements > MAX_MASK_ELEMENTS) {
-            throw new IllegalArgumentException(n + " rows of " + t + " tokens (" + (offset + t) + " positions) need an attention mask of " + maskElements
-                    + " elements, more than the " + MAX_MASK_ELEMENTS + " one forward pass may use: use shorter sequences or smaller batches");
-        }
+        PaddingMask.checkSize(n, t, offset);
         NDManager m = ids.getManager();
         NDArray fullMask = cache == null ? attentionMask : cache.extendMask(attentionMask);
         int[] padding = fullMask.toType(DataType.INT32, false).toIntArray();
-        ForwardPass pass = new ForwardPass(rope.tables(m, offset, t), window -> additiveMask(m, padding, n, t, offset, window), cache, null);
+        ForwardPass pass = new ForwardPass(rope.tables(m, offset, t), window -> PaddingMask.additive(m, padding, n, t, offset, window), cache, null);
         return cache == null ? stack.runScoped(stack.embed(ids), pass) : stack.run(stack.embed(ids), pass);
     }
 
@@ -336,8 +328,7 @@ public final class CausalLm implements AutoCloseable {
         for (long[] row : input.ids()) {
             for (long id : row) {
                 if (id < 0 || id >= vocab) {
-                    throw new IllegalArgumentException("token id " + id + " is outside the model's vocabulary (vocab_size " + vocab
-                            + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+                    throw outsideVocabulary(id);
                 }
             }
         }
@@ -351,26 +342,14 @@ public final class CausalLm implements AutoCloseable {
         long min = ids.min().toType(DataType.INT64, false).getLong();
         int vocab = config.vocabSize();
         if (max >= vocab || min < 0) {
-            throw new IllegalArgumentException("token id " + (max >= vocab ? max : min) + " is outside the model's vocabulary (vocab_size " + vocab
-                    + ", ids 0 to " + (vocab - 1) + "): the tokenizer does not belong to this model; use the model's own tokenizer");
+            throw outsideVocabulary(max >= vocab ? max : min);
         }
     }
 
-    /** {@code [N, 1, 1, T, S]}: 0 where query {@code offset+i} may see key {@code j}. */
-    private static NDArray additiveMask(NDManager m, int[] padding, long n, int t, long offset, int window) {
-        int s = Math.toIntExact(padding.length / n);
-        float[] mask = new float[Math.toIntExact(n * t * s)];
-        for (int b = 0; b < n; b++) {
-            for (int i = 0; i < t; i++) {
-                long q = offset + i;
-                int row = (b * t + i) * s;
-                for (int j = 0; j < s; j++) {
-                    boolean visible = padding[b * s + j] != 0 && j <= q && (window == 0 || j > q - window);
-                    mask[row + j] = visible ? 0f : MASKED;
-                }
-            }
-        }
-        return m.create(mask, new Shape(n, 1, 1, t, s));
+    private IllegalArgumentException outsideVocabulary(long id) {
+        int vocab = config.vocabSize();
+        return new IllegalArgumentException("token id " + id + " is outside the model's vocabulary (vocab_size " + vocab + ", ids 0 to " + (vocab - 1)
+                + "): the tokenizer does not belong to this model; use the model's own tokenizer");
     }
 
     /**

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -76,7 +75,7 @@ public final class ModelConfig {
     private ModelConfig(ObjectNode json, String source) {
         ConfigFields f = new ConfigFields(json, source);
         this.json = json;
-        this.architecture = architectureOf(json, source);
+        this.architecture = Architecture.of(json, source);
         this.vocabSize = f.size("vocab_size", MAX_VOCAB);
         this.hiddenSize = f.size("hidden_size", MAX_WIDTH);
         this.intermediateSize = f.size("intermediate_size", MAX_WIDTH);
@@ -161,24 +160,6 @@ public final class ModelConfig {
      */
     public static Builder builder(Architecture architecture) {
         return new Builder(architecture);
-    }
-
-    private static Architecture architectureOf(ObjectNode json, String source) {
-        JsonNode archs = json.get("architectures");
-        List<String> names = new ArrayList<>();
-        if (archs != null && archs.isArray()) {
-            archs.forEach(a -> names.add(a.asText()));
-        }
-        if (json.hasNonNull("model_type")) {
-            names.add(json.get("model_type").asText());
-        }
-        for (String n : names) {
-            Architecture a = Architecture.find(n);
-            if (a != null) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException(source + ": unsupported architecture " + (names.isEmpty() ? "(none given)" : names) + "; supported: " + Architecture.supported());
     }
 
     private static int[] slidingWindows(ConfigFields f, ObjectNode json, Architecture arch, int layers) {

@@ -25,8 +25,6 @@ import java.util.Arrays;
  */
 public record ModelInput(long[][] ids, int[][] positions, int[][] branches, int[] lengths) {
 
-    private static final float MASKED = -1e9f;
-
     /** Checks that the arrays agree in shape. */
     public ModelInput {
         if (ids.length != positions.length || ids.length != branches.length || ids.length != lengths.length) {
@@ -142,7 +140,7 @@ public record ModelInput(long[][] ids, int[][] positions, int[][] branches, int[
         int n = rows();
         int t = width();
         float[] mask = new float[Math.multiplyExact(Math.multiplyExact(n, t), t)];
-        Arrays.fill(mask, MASKED);
+        Arrays.fill(mask, PaddingMask.MASKED);
         for (int b = 0; b < n; b++) {
             for (int i = 0; i < t; i++) {
                 int row = (b * t + i) * t;
