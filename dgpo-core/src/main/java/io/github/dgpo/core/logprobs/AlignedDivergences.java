@@ -36,14 +36,7 @@ public final class AlignedDivergences {
         this.chunkSize = chunkSize;
         this.pairs = groups.length;
         CompletionTargets t = result.targets();
-        int[][] tokensOf = new int[t.sequenceCount()][];
-        int[] fill = new int[t.sequenceCount()];
-        for (int s = 0; s < tokensOf.length; s++) {
-            tokensOf[s] = new int[t.counts()[s]];
-        }
-        for (int k = 0; k < t.size(); k++) {
-            tokensOf[t.sequences()[k]][fill[t.sequences()[k]]++] = k;
-        }
+        int[][] tokensOf = t.tokensBySequence();
         List<int[]> aligned = new ArrayList<>();
         for (int p = 0; p < groups.length; p++) {
             int[] w = tokensOf[groups[p][0]];
@@ -65,8 +58,8 @@ public final class AlignedDivergences {
                     int end = Math.min(pairOf.length, start + step());
                     try (NDManager sub = result.leaf().getManager().newSubManager()) {
                         NDArray[] kl = chunk(frozenLeaf, frozenHead, start, end, sub);
-                        add(forward, kl[0].toFloatArray());
-                        add(reverse, kl[1].toFloatArray());
+                        SequenceLogprobs.add(forward, kl[0].toFloatArray());
+                        SequenceLogprobs.add(reverse, kl[1].toFloatArray());
                     }
                 }
             }
@@ -117,15 +110,8 @@ public final class AlignedDivergences {
     /** {forward, reverse} per pair over aligned positions {@code [start, end)}. */
     private NDArray[] chunk(NDArray leaf, NDArray head, int start, int end, NDManager m) {
         int n = end - start;
-        long h = leaf.getShape().get(1);
-        long[] w = new long[n];
-        long[] l = new long[n];
-        for (int k = 0; k < n; k++) {
-            w[k] = chosenToken[start + k];
-            l[k] = rejectedToken[start + k];
-        }
-        NDArray lw = logSoftmax(rows(leaf, w, h, m), head);
-        NDArray ll = logSoftmax(rows(leaf, l, h, m), head);
+        NDArray lw = logSoftmax(SequenceLogprobs.rowsOf(leaf, Arrays.copyOfRange(chosenToken, start, end), m), head);
+        NDArray ll = logSoftmax(SequenceLogprobs.rowsOf(leaf, Arrays.copyOfRange(rejectedToken, start, end), m), head);
         NDArray diff = lw.sub(ll);
         NDArray fwd = lw.exp().mul(diff).sum(new int[] {1});
         NDArray rev = ll.exp().mul(diff.neg()).sum(new int[] {1});
@@ -137,25 +123,12 @@ public final class AlignedDivergences {
         return new NDArray[] {segments.matMul(fwd.reshape(-1, 1)).reshape(pairs), segments.matMul(rev.reshape(-1, 1)).reshape(pairs)};
     }
 
-    /** Rows of the leaf, owned by {@code m} so that everything computed from them is freed with it. */
-    private static NDArray rows(NDArray leaf, long[] index, long h, NDManager m) {
-        NDArray rows = leaf.gather(m.create(index).reshape(-1, 1).broadcast(index.length, h), 0);
-        rows.attach(m);
-        return rows;
-    }
-
     /** {@code log softmax(rows · head^T)} with a max shift. */
     private static NDArray logSoftmax(NDArray rows, NDArray head) {
         NDArray logits = rows.getNDArrayInternal().linear(rows, head, null).singletonOrThrow();
         NDArray max = logits.max(new int[] {1}, true).stopGradient();
         NDArray shifted = logits.sub(max);
         return shifted.sub(shifted.exp().sum(new int[] {1}, true).log());
-    }
-
-    private static void add(float[] into, float[] values) {
-        for (int i = 0; i < into.length; i++) {
-            into[i] += values[i];
-        }
     }
 
     @Override

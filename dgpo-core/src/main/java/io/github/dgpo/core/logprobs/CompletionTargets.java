@@ -122,4 +122,22 @@ public record CompletionTargets(long[] rows, long[] labels, int[] sequences, int
                     Arrays.copyOf(ordinals, size), null, counts.clone());
         }
     }
+
+    /**
+     * The indices of each sequence's tokens, in order.
+     *
+     * @return {@code [S][count]}: target indices of sequence {@code s}
+     */
+    int[][] tokensBySequence() {
+        int[][] out = new int[sequenceCount()][];
+        int[] fill = new int[sequenceCount()];
+        for (int s = 0; s < out.length; s++) {
+            out[s] = new int[counts()[s]];
+        }
+        for (int k = 0; k < size(); k++) {
+            int s = sequences()[k];
+            out[s][fill[s]++] = k;
+        }
+        return out;
+    }
 }

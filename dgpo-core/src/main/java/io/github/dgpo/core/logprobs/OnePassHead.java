@@ -37,7 +37,7 @@ final class OnePassHead {
         int s = targets.sequenceCount();
         float[] sums = new float[s];
         float[] aligned = owner.alignment() ? new float[s] : null;
-        int[][] tokensOf = tokensBySequence(targets);
+        int[][] tokensOf = targets.tokensBySequence();
         NDArray leaf = targets.size() == 0 ? null : body.select(targets.rows());
         if (leaf != null) {
             leaf.setRequiresGradient(true);
@@ -77,7 +77,7 @@ final class OnePassHead {
             NDArray attached = tokens.length == 0 ? sub.zeros(new Shape(targets.sequenceCount())) : null;
             float[] chunkAligned = null;
             if (tokens.length > 0) {
-                NDArray rows = rowsOf(leaf, tokens, sub);
+                NDArray rows = SequenceLogprobs.rowsOf(leaf, tokens, sub);
                 SequenceLogprobs.Head head = owner.head(rows, model.headWeight(), targets, tokens, sub);
                 attached = head.sums();
                 chunkAligned = head.alignment();
@@ -106,7 +106,7 @@ final class OnePassHead {
             for (int start = 0; start < tokens.length; start += chunkSize) {
                 int[] part = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + chunkSize));
                 try (NDManager sub = m.newSubManager()) {
-                    NDArray rows = rowsOf(leaf, part, sub);
+                    NDArray rows = SequenceLogprobs.rowsOf(leaf, part, sub);
                     SequenceLogprobs.Head head = owner.head(rows, model.headWeight(), targets, part, sub);
                     SequenceLogprobs.add(groupSums, head.sums().toFloatArray());
                     if (groupAligned != null) {
@@ -129,7 +129,7 @@ final class OnePassHead {
         for (int start = 0; start < tokens.length; start += chunkSize) {
             int[] part = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + chunkSize));
             try (NDManager sub = m.newSubManager()) {
-                NDArray rows = rowsOf(leaf, part, sub);
+                NDArray rows = SequenceLogprobs.rowsOf(leaf, part, sub);
                 NDArray partSums = owner.head(rows, model.headWeight(), targets, part, sub).sums();
                 try (Profiler.Phase p = Profiler.phase("head_backward")) {
                     collector.backward(partSums.mul(sub.create(weights)).sum());
@@ -139,27 +139,6 @@ final class OnePassHead {
     }
 
     /** The selected hidden states of some completion tokens, on the leaf's graph. */
-    private static NDArray rowsOf(NDArray leaf, int[] tokens, NDManager m) {
-        long h = leaf.getShape().get(1);
-        NDArray index = m.create(Arrays.stream(tokens).asLongStream().toArray()).reshape(-1, 1).broadcast(tokens.length, h);
-        NDArray rows = leaf.gather(index, 0);
-        rows.attach(m);
-        return rows;
-    }
-
-    private static int[][] tokensBySequence(CompletionTargets t) {
-        int[][] out = new int[t.sequenceCount()][];
-        int[] fill = new int[t.sequenceCount()];
-        for (int s = 0; s < out.length; s++) {
-            out[s] = new int[t.counts()[s]];
-        }
-        for (int k = 0; k < t.size(); k++) {
-            int s = t.sequences()[k];
-            out[s][fill[s]++] = k;
-        }
-        return out;
-    }
-
     private static int groupTokens(int[] group, int[][] tokensOf) {
         int n = 0;
         for (int s : group) {

@@ -193,6 +193,15 @@ public final class SequenceLogprobs {
         return r;
     }
 
+    /** The hidden states of some completion tokens, owned by {@code m} so that everything computed from them is freed with it. */
+    static NDArray rowsOf(NDArray leaf, int[] tokens, NDManager m) {
+        long h = leaf.getShape().get(1);
+        NDArray index = m.create(Arrays.stream(tokens).asLongStream().toArray()).reshape(-1, 1).broadcast(tokens.length, h);
+        NDArray rows = leaf.gather(index, 0);
+        rows.attach(m);
+        return rows;
+    }
+
     static void add(float[] into, float[] values) {
         for (int i = 0; i < into.length; i++) {
             into[i] += values[i];
