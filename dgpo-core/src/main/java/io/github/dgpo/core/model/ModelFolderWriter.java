@@ -9,10 +9,11 @@ import io.github.dgpo.core.safetensors.SafetensorsWriter;
 import io.github.dgpo.core.util.InputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -83,15 +84,11 @@ final class ModelFolderWriter {
         }
         Path tok = tokenizerDir != null ? tokenizerDir : source;
         if (tok != null && !tok.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
-            for (String f : new LinkedHashSet<>(CausalLm.TOKENIZER_FILES)) {
-                Path from = tok.resolve(f);
-                if (Files.exists(from) || Files.isSymbolicLink(from)) {
-                    String problem = unsafeTokenizerFile(tok, f);
-                    if (problem != null) {
-                        LOG.warn("{}; not copied into {}", problem, dir);
-                    } else {
-                        copyAtomically(from, dir.resolve(f));
-                    }
+            for (Map.Entry<String, String> e : checkPresent(tok, CausalLm.TOKENIZER_FILES).entrySet()) {
+                if (e.getValue() != null) {
+                    LOG.warn("{}; not copied into {}", e.getValue(), dir);
+                } else {
+                    copyAtomically(tok.resolve(e.getKey()), dir.resolve(e.getKey()));
                 }
             }
             Path gz = tok.resolve("tokenizer.json.gz");
@@ -121,16 +118,23 @@ final class ModelFolderWriter {
      * @throws IOException if the folder cannot be resolved
      */
     static List<String> unsafeTokenizerFiles(Path tokenizerDir) throws IOException {
-        List<String> out = new ArrayList<>();
         List<String> names = new ArrayList<>(CausalLm.TOKENIZER_FILES);
         names.add("tokenizer.json.gz");
+        List<String> out = new ArrayList<>();
+        for (String problem : checkPresent(tokenizerDir, names).values()) {
+            if (problem != null) {
+                out.add(problem);
+            }
+        }
+        return out;
+    }
+
+    /** The files of {@code names} present in {@code dir} (links included), each with why it must not be copied, or null. */
+    private static Map<String, String> checkPresent(Path dir, List<String> names) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
         for (String f : names) {
-            Path p = tokenizerDir.resolve(f);
-            if (Files.exists(p) || Files.isSymbolicLink(p)) {
-                String problem = unsafeTokenizerFile(tokenizerDir, f);
-                if (problem != null) {
-                    out.add(problem);
-                }
+            if (Files.exists(dir.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
+                out.put(f, unsafeTokenizerFile(dir, f));
             }
         }
         return out;
