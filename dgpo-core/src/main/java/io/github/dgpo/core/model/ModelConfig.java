@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.dgpo.core.util.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -146,7 +147,7 @@ public final class ModelConfig {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir + ": model folder does not exist");
         }
-        if (!Files.exists(file) && !Files.isSymbolicLink(file)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(file + ": no config.json in the model folder");
         }
         return parse(JsonFiles.readObject(file), file.toString());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.dgpo.core.util.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Iterator;
@@ -44,7 +45,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         Map<String, SafetensorsFile> files = new LinkedHashMap<>();
         Map<String, SafetensorsFile> owner = new TreeMap<>();
         try {
-            if (Files.exists(index) || Files.isSymbolicLink(index)) {
+            if (Files.exists(index, LinkOption.NOFOLLOW_LINKS)) {
                 for (Map.Entry<String, String> e : readIndex(index).entrySet()) {
                     String shardName = e.getValue();
                     if (shardName.contains("/") || shardName.contains("\\")) {
@@ -64,7 +65,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                     }
                     owner.put(e.getKey(), shard);
                 }
-            } else if (Files.exists(single) || Files.isSymbolicLink(single)) {
+            } else if (Files.exists(single, LinkOption.NOFOLLOW_LINKS)) {
                 SafetensorsFile file = SafetensorsFile.open(single);
                 files.put(SINGLE, file);
                 file.tensors().keySet().forEach(n -> owner.put(n, file));

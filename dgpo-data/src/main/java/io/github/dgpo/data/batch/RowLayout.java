@@ -92,6 +92,21 @@ public final class RowLayout {
     }
 
     /**
+     * The sequence groups of {@code B} pairs as {@link #pairs} numbers them: {@code {p, B + p}},
+     * chosen then rejected.
+     *
+     * @param b pairs {@code B}
+     * @return one group per pair
+     */
+    public static int[][] pairGroups(int b) {
+        int[][] groups = new int[b][];
+        for (int p = 0; p < b; p++) {
+            groups[p] = new int[] {p, b + p};
+        }
+        return groups;
+    }
+
+    /**
      * Lays out pairs: sequences {@code 0..B-1} are the chosen completions, {@code B..2B-1} the
      * rejected ones.
      *

@@ -15,6 +15,7 @@ import io.github.dgpo.data.Message;
 import io.github.dgpo.data.ToolCall;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -132,7 +133,7 @@ public final class ChatTemplate {
      */
     public static ChatTemplate fromFolder(Path dir) throws IOException {
         Path config = dir.resolve("tokenizer_config.json");
-        JsonNode cfg = Files.exists(config) || Files.isSymbolicLink(config) ? JsonFiles.readObject(config) : JSON.createObjectNode();
+        JsonNode cfg = Files.exists(config, LinkOption.NOFOLLOW_LINKS) ? JsonFiles.readObject(config) : JSON.createObjectNode();
         String bos = tokenText(cfg.get("bos_token"));
         String eos = tokenText(cfg.get("eos_token"));
         List<String> special = new ArrayList<>();
@@ -149,7 +150,7 @@ public final class ChatTemplate {
         }
         Path sidecar = dir.resolve("chat_template.jinja");
         String template = null;
-        if (Files.exists(sidecar) || Files.isSymbolicLink(sidecar)) {
+        if (Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
             template = new String(InputFiles.readBounded(sidecar, InputFiles.MAX_CONFIG_BYTES, "a chat template"), java.nio.charset.StandardCharsets.UTF_8);
         } else {
             JsonNode t = cfg.get("chat_template");

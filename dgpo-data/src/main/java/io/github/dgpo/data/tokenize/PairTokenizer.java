@@ -12,6 +12,7 @@ import io.github.dgpo.data.UnpairedExample;
 import io.github.dgpo.data.template.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,7 +90,7 @@ public final class PairTokenizer implements AutoCloseable {
     public static PairTokenizer fromFolder(Path dir, TokenizeOptions options) throws IOException {
         ChatTemplate template = ChatTemplate.fromFolder(dir);
         Path cfg = dir.resolve("tokenizer_config.json");
-        JsonNode config = Files.exists(cfg) || Files.isSymbolicLink(cfg) ? JsonFiles.readObject(cfg) : new ObjectMapper().createObjectNode();
+        JsonNode config = Files.exists(cfg, LinkOption.NOFOLLOW_LINKS) ? JsonFiles.readObject(cfg) : new ObjectMapper().createObjectNode();
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         try {
             PairTokenizer p = new PairTokenizer(tokenizer, template, options, config.path("add_bos_token").asBoolean(false));

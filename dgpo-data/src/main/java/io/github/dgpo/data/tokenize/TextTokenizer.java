@@ -66,13 +66,13 @@ public final class TextTokenizer implements AutoCloseable {
         Path gz = dir.resolve("tokenizer.json.gz");
         Path given;
         Path file;
-        if (Files.exists(json) || Files.isSymbolicLink(json)) {
+        if (Files.exists(json, LinkOption.NOFOLLOW_LINKS)) {
             given = json;
             file = json;
             if (Files.size(InputFiles.requireRegularFile(json)) > MAX_BYTES) {
                 throw new IOException(json + ": is larger than the " + (MAX_BYTES >> 20) + " MiB a tokenizer.json may be");
             }
-        } else if (Files.exists(gz) || Files.isSymbolicLink(gz)) {
+        } else if (Files.exists(gz, LinkOption.NOFOLLOW_LINKS)) {
             given = gz;
             file = decompressed(gz);
         } else {

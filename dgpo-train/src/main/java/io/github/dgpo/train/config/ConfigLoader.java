@@ -23,6 +23,7 @@ import io.github.dgpo.losses.PreferenceLoss;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -65,7 +66,7 @@ public final class ConfigLoader {
      * @throws IllegalArgumentException naming the key or value at fault
      */
     public static TrainConfig load(Path file, List<String> overrides) throws IOException {
-        if (!Files.exists(file) && !Files.isSymbolicLink(file)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(file + ": no such config file");
         }
         JsonNode tree = readYaml(InputFiles.readBounded(file, InputFiles.MAX_CONFIG_BYTES, "a YAML config"), file.toString());
