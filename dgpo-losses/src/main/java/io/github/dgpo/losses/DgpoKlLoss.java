@@ -111,14 +111,17 @@ public final class DgpoKlLoss implements PreferenceLoss {
         NDArray dW = adaptive ? times(s.mul(gd).mul(d.a().exp()).div(d.chosenTokens()), beta) : zd.zerosLike();
         NDArray dL = adaptive ? times(s.mul(gd).mul(d.b().exp()).div(d.rejectedTokens()), -beta) : zd.zerosLike();
         NDArray w = weight.stopGradient();
-        NDArray dForward = terms.equals("reverse") ? zd.zerosLike() : times(s.mul(w), beta);
-        NDArray dReverse = terms.equals("forward") ? zd.zerosLike() : times(s.mul(w), beta);
+        NDArray dTerm = times(s.mul(w), beta);
+        NDArray dForward = terms.equals("reverse") ? zd.zerosLike() : dTerm;
+        NDArray dReverse = terms.equals("forward") ? zd.zerosLike() : dTerm;
+        double meanForward = mean(fwd.stopGradient());
+        double meanReverse = mean(rev.stopGradient());
 
         Map<String, Double> metrics = new LinkedHashMap<>();
-        MarginLoss.putPairMetrics(metrics, perPair, logps, d, beta * mean(fwd.stopGradient()), beta * mean(rev.stopGradient()), zd);
+        MarginLoss.putPairMetrics(metrics, perPair, logps, d, beta * meanForward, beta * meanReverse, zd);
         MarginLoss.putGradientMeans(metrics, dW, dL);
-        metrics.put("dgpo-kl/forward", mean(fwd.stopGradient()));
-        metrics.put("dgpo-kl/reverse", mean(rev.stopGradient()));
+        metrics.put("dgpo-kl/forward", meanForward);
+        metrics.put("dgpo-kl/reverse", meanReverse);
         metrics.put("dgpo-kl/d_forward", mean(dForward));
         metrics.put("dgpo-kl/d_reverse", mean(dReverse));
         return new LossOutput(perPair, perPair.mean(), zd, dW, dL, metrics);

@@ -59,9 +59,11 @@ public final class DiscoPopLoss extends ScoreDifferenceLoss {
     protected NDArray slope(NDArray z) {
         NDArray zt = over(z, tau);
         NDArray keep = sigmoid(zt.neg()); // 1 - m
-        NDArray expM = logSigmoid(zt).sub(z).exp(); // e^{-z} m
-        NDArray expMm = over(logSigmoid(zt).add(logSigmoid(zt.neg())).sub(z).exp(), tau); // e^{-z} m(1-m)/τ
-        NDArray modulation = over(logSigmoid(zt).add(logSigmoid(zt.neg())).exp(), tau); // m(1-m)/τ
+        NDArray logM = logSigmoid(zt); // log m
+        NDArray logMKeep = logM.add(logSigmoid(zt.neg())); // log m(1-m)
+        NDArray expM = logM.sub(z).exp(); // e^{-z} m
+        NDArray expMm = over(logMKeep.sub(z).exp(), tau); // e^{-z} m(1-m)/τ
+        NDArray modulation = over(logMKeep.exp(), tau); // m(1-m)/τ
         // -L' = σ(-z)(1-m) + e^{-z}m - e^{-z}m'  - log σ(z)·m'
         return sigmoid(z.neg()).mul(keep).add(expM).sub(expMm).sub(logSigmoid(z).mul(modulation));
     }

@@ -65,11 +65,11 @@ final class FDivergence {
                 throw new IllegalArgumentException(
                         "f_alpha_divergence_coef is used only with f_divergence_type = alpha_divergence, not " + type);
             }
-            return new FDivergence(type, type.equals("forward_kl") ? -1 : 0);
+            return type.equals("reverse_kl") ? REVERSE_KL : new FDivergence(type, type.equals("forward_kl") ? -1 : 0);
         }
         double alpha = hp.finite("f_alpha_divergence_coef", 0.5);
         if (Math.abs(alpha - 1) < 1e-6) {
-            return new FDivergence("reverse_kl", 0);
+            return REVERSE_KL;
         }
         return new FDivergence(type, alpha - 1);
     }

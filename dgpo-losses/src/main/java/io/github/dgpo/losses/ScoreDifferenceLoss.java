@@ -64,16 +64,6 @@ public abstract class ScoreDifferenceLoss extends MarginLoss {
      */
     protected abstract NDArray slope(NDArray z);
 
-    /**
-     * Returns whether the loss compares log-ratios (reverse KL) rather than other f-divergence
-     * scores.
-     *
-     * @return true for plain log-ratios
-     */
-    protected final boolean reverseKl() {
-        return divergence.isReverseKl();
-    }
-
     /** Whether {@code r} is the log-ratio against the reference (else the policy's value alone). */
     @Override
     public final boolean requiresReference() {
