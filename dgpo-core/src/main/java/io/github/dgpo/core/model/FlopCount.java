@@ -1,6 +1,7 @@
 package io.github.dgpo.core.model;
 
 import io.github.dgpo.core.logprobs.CompletionTargets;
+import java.util.Arrays;
 
 /**
  * The floating-point operations a pass needs, from the architecture: the decoder's linear
@@ -39,10 +40,11 @@ public final class FlopCount {
         double kv = (double) c.kvHeads() * c.headDim();
         double linearPerToken = 2 * (h * q + 2 * h * kv + q * h + 3 * h * c.intermediateSize());
         java.util.Map<Integer, Long> keys = new java.util.HashMap<>();
+        long tokens = input.tokens();
         double flops = 0;
         for (int layer = 0; layer < c.layers(); layer++) {
             long seen = keys.computeIfAbsent(c.slidingWindow(layer), w -> visibleKeys(input, w));
-            flops += linearPerToken * input.tokens() + 4 * q * seen;
+            flops += linearPerToken * tokens + 4 * q * seen;
         }
         return flops;
     }
@@ -66,6 +68,9 @@ public final class FlopCount {
      * @return the count
      */
     public static long visibleKeys(ModelInput input, int window) {
+        if (window == 0 && Arrays.stream(input.branches()).flatMapToInt(Arrays::stream).allMatch(b -> b >= 0)) {
+            return visibleKeysWithoutWindow(input);
+        }
         long n = 0;
         for (int r = 0; r < input.rows(); r++) {
             for (int i = 0; i < input.lengths()[r]; i++) {
@@ -74,6 +79,29 @@ public final class FlopCount {
                         n++;
                     }
                 }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * {@link #visibleKeys} without a window, in one pass per row (it runs on every training
+     * batch): a query sees every earlier shared key and every earlier key of its own branch.
+     */
+    private static long visibleKeysWithoutWindow(ModelInput input) {
+        long n = 0;
+        for (int r = 0; r < input.rows(); r++) {
+            int[] branches = input.branches()[r];
+            int length = input.lengths()[r];
+            int top = 0;
+            for (int i = 0; i < length; i++) {
+                top = Math.max(top, branches[i]);
+            }
+            long[] seen = new long[top + 1];
+            for (int i = 0; i < length; i++) {
+                int b = branches[i];
+                seen[b]++;
+                n += b == 0 ? seen[0] : seen[0] + seen[b];
             }
         }
         return n;

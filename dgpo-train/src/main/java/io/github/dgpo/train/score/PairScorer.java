@@ -85,8 +85,9 @@ public final class PairScorer {
      */
     public ScoredPairs pairs(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, NDManager m) {
         PackedBatch batch = pack(pairs);
-        double[] flops = {trainingFlops(batch)};
-        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops) : null;
+        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
+        double[] flops = {3 * forward};
+        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops, forward) : null;
         float[][] mismatched = null;
         if (inputs.contains(LossInput.MISMATCHED_PAIRS) && pairs.size() > 1) {
             PackedBatch shifted = mismatchedBatch(pairs);
@@ -96,11 +97,7 @@ public final class PairScorer {
         SequenceLogprobs.Result result = head(inputs).compute(policy, batch.input(), batch.targets(), m);
         AlignedDivergences divergences = null;
         if (inputs.contains(LossInput.ALIGNED_KL)) {
-            int b = pairs.size();
-            int[][] groups = new int[b][];
-            for (int p = 0; p < b; p++) {
-                groups[p] = new int[] {p, b + p};
-            }
+            int[][] groups = RowLayout.pairGroups(pairs.size());
             try (Profiler.Phase phase = Profiler.phase("aligned_kl")) {
                 divergences = result.alignedDivergences(groups);
             }
@@ -115,19 +112,17 @@ public final class PairScorer {
         }
     }
 
-    /** Reference sums, adding a live reference's forward FLOPs. */
-    private float[] reference(PackedBatch batch, int[] keys, NDManager m, double[] flops) {
+    /**
+     * Reference sums, adding a live reference's forward FLOPs ({@code forward}: the batch's
+     * forward FLOPs; the policy's training pass, forward and backward, counts three times them).
+     */
+    private float[] reference(PackedBatch batch, int[] keys, NDManager m, double[] flops, double forward) {
         if (reference.live()) {
-            flops[0] += FlopCount.forward(policy.config(), batch.input(), batch.targets());
+            flops[0] += forward;
         }
         try (Profiler.Phase p = Profiler.phase("reference")) {
             return reference.sums(batch, keys, m);
         }
-    }
-
-    /** Forward and backward of the policy pass: three times the forward's matrix products. */
-    private double trainingFlops(PackedBatch batch) {
-        return 3 * FlopCount.forward(policy.config(), batch.input(), batch.targets());
     }
 
     /**
@@ -147,13 +142,11 @@ public final class PairScorer {
             throw new IllegalArgumentException("the one-pass head is for losses computed pair by pair from the sums");
         }
         PackedBatch batch = pack(pairs);
-        double[] flops = {trainingFlops(batch)};
-        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops) : null;
+        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
+        double[] flops = {3 * forward};
+        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops, forward) : null;
         int b = pairs.size();
-        int[][] groups = new int[b][];
-        for (int p = 0; p < b; p++) {
-            groups[p] = new int[] {p, b + p};
-        }
+        int[][] groups = RowLayout.pairGroups(b);
         float[] counts = new float[2 * b];
         for (int s = 0; s < counts.length; s++) {
             counts[s] = batch.targets().counts()[s];
@@ -179,8 +172,9 @@ public final class PairScorer {
      */
     public ScoredExamples examples(List<TokenizedExample> examples, boolean mismatchedToo, NDManager m) {
         PackedBatch batch = layout.examples(examples);
-        double[] flops = {trainingFlops(batch)};
-        float[] ref = reference(batch, null, m, flops);
+        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
+        double[] flops = {3 * forward};
+        float[] ref = reference(batch, null, m, flops, forward);
         float[][] mismatched = null;
         if (mismatchedToo && examples.size() > 1) {
             List<long[]> prompts = new ArrayList<>();
