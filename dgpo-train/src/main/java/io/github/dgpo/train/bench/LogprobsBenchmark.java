@@ -14,6 +14,7 @@ import io.github.dgpo.core.model.ModelConfig;
 import io.github.dgpo.core.model.ModelInput;
 import io.github.dgpo.core.util.ProcessMemory;
 import io.github.dgpo.core.util.Profiler;
+import io.github.dgpo.data.batch.RowLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,10 +113,7 @@ public final class LogprobsBenchmark {
                     }, model);
                     Map<String, float[]> chunkedGrads = gradients(model);
                     int half = s.batch() / 2;
-                    int[][] groups = new int[half][];
-                    for (int p = 0; p < half; p++) {
-                        groups[p] = new int[] {p, half + p};
-                    }
+                    int[][] groups = RowLayout.pairGroups(half);
                     Phase onePass = measure(s.repeats(), () -> {
                         try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             ModelInput input = ModelInput.causal(ids, attention);

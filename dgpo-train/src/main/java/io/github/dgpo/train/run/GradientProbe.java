@@ -127,7 +127,8 @@ final class GradientProbe {
     private Map<String, NDArray> gradient(TokenizedPair pair, int key, int which, NDManager m, double[] sums, double[] d) {
         try (NDManager sub = m.newSubManager()) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                ScoredPairs scored = scorer.pairs(List.of(pair), new int[] {key}, loss.inputs(), sub);
+                // the rejected pass back-propagates the policy sum alone: the loss's other inputs go unused
+                ScoredPairs scored = scorer.pairs(List.of(pair), new int[] {key}, which == 0 ? loss.inputs() : java.util.Set.of(), sub);
                 if (which == 0) {
                     float[] s = scored.sums();
                     sums[0] = s[0];

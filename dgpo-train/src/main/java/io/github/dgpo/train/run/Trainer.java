@@ -305,10 +305,7 @@ public final class Trainer {
             return new ProbeListener(() -> null, 0, c.evalSteps, c.displacementThreshold, state, metrics, c.seed);
         }
         int[] keys = probeKeys(pairs.trainSize(), c.probePairs);
-        List<TokenizedPair> sample = new ArrayList<>();
-        for (int k : keys) {
-            sample.add(pairs.trainPairs().get(k));
-        }
+        List<TokenizedPair> sample = Objective.pick(pairs.trainPairs(), keys);
         return new ProbeListener(() -> pairs.evaluate(sample, keys), keys.length, c.evalSteps, c.displacementThreshold, state, metrics, c.seed);
     }
 
@@ -316,11 +313,7 @@ public final class Trainer {
     private EntanglementListener entanglement(PairObjective pairs, GradientProbe probe, Map<String, NDArray> params, MetricsFileListener metrics, NDManager root) {
         int[] keys = probeKeys(pairs.trainSize(), Math.max(c.probePairs, c.entanglementPairs));
         keys = java.util.Arrays.copyOf(keys, Math.min(keys.length, c.entanglementPairs));
-        List<TokenizedPair> sample = new ArrayList<>();
-        for (int k : keys) {
-            sample.add(pairs.trainPairs().get(k));
-        }
-        return new EntanglementListener(probe, sample, keys, c.entanglementSteps, params, metrics, root);
+        return new EntanglementListener(probe, Objective.pick(pairs.trainPairs(), keys), keys, c.entanglementSteps, params, metrics, root);
     }
 
     /** A seeded sample of training pair indices, sorted. */
