@@ -123,9 +123,12 @@ public final class AlignedDivergences {
         return new NDArray[] {segments.matMul(fwd.reshape(-1, 1)).reshape(pairs), segments.matMul(rev.reshape(-1, 1)).reshape(pairs)};
     }
 
-    /** {@code log softmax(rows · head^T)}, torch's fused kernel. */
+    /** {@code log softmax(rows · head^T)} with a max shift. */
     private static NDArray logSoftmax(NDArray rows, NDArray head) {
-        return rows.getNDArrayInternal().linear(rows, head, null).singletonOrThrow().logSoftmax(1);
+        NDArray logits = rows.getNDArrayInternal().linear(rows, head, null).singletonOrThrow();
+        NDArray max = logits.max(new int[] {1}, true).stopGradient();
+        NDArray shifted = logits.sub(max);
+        return shifted.sub(shifted.exp().sum(new int[] {1}, true).log());
     }
 
     @Override

@@ -15,9 +15,9 @@ import java.util.Arrays;
  * Per-sequence sums of completion-token log-probabilities, the hot path of every loss.
  *
  * <p>Only the hidden states that predict completion tokens go through the output head (prompt
- * positions never produce logits), and per-token {@code log p} is a log-softmax of those
- * positions' logits only, so no {@code [N, T, V]} log-softmax exists. Two ways to train through
- * it:
+ * positions never produce logits), and per-token {@code log p = logit[label] -
+ * logsumexp(logits)} with a max shift, so no {@code [N, T, V]} log-softmax exists. Two ways to
+ * train through it:
  *
  * <ul>
  *   <li>{@link #compute} (two passes): the head runs on chunks of completion positions over the
@@ -235,19 +235,20 @@ public final class SequenceLogprobs {
 
     private Head headPass(NDArray rows, NDArray head, CompletionTargets t, int[] tokens, NDManager m) {
         NDArray logits = rows.getNDArrayInternal().linear(rows, head, null).singletonOrThrow();
-        // torch's fused log-softmax: one kernel forward and one backward, where a max shift,
-        // exp, sum and log took a pass each way over the [chunk × V] logits
-        NDArray logps = logits.logSoftmax(1);
+        NDArray max = logits.max(new int[] {1}, true).stopGradient();
+        NDArray logSumExp = logits.sub(max).exp().sum(new int[] {1}, true).log().add(max);
         long[] labels = new long[tokens.length];
         for (int k = 0; k < tokens.length; k++) {
             labels[k] = t.labels()[tokens[k]];
         }
-        NDArray tokenLogps = logps.gather(m.create(labels).reshape(-1, 1), 1).reshape(-1);
+        NDArray picked = logits.gather(m.create(labels).reshape(-1, 1), 1);
+        NDArray tokenLogps = picked.sub(logSumExp).reshape(-1);
         NDArray aligned = null;
         if (alignment) {
-            // log p - log Σ p², without gradient; exp(2·log p) <= 1 cannot overflow
-            NDArray l = logps.stopGradient();
-            NDArray perToken = tokenLogps.stopGradient().sub(l.add(l).exp().sum(new int[] {1}).log());
+            // log p - log Σ p² = picked + lse - 2·max - log Σ exp(2(logits - max)), without gradient
+            NDArray l = logits.stopGradient().sub(max);
+            NDArray squares = l.add(l).exp().sum(new int[] {1}, true).log();
+            NDArray perToken = picked.stopGradient().sub(max).sub(max).add(logSumExp.stopGradient()).sub(squares).reshape(-1);
             aligned = segmentSum(m, perToken, t, tokens, false);
         }
         return new Head(segmentSum(m, tokenLogps, t, tokens, true), aligned);
