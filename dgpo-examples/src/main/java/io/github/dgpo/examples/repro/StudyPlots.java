@@ -1,8 +1,6 @@
 package io.github.dgpo.examples.repro;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.dgpo.train.plot.TrainingPlots;
-import io.github.dgpo.train.run.MetricsLog;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -45,7 +43,11 @@ final class StudyPlots {
     /** A curve over steps, from one or several runs (then drawn as their mean with their range). */
     private record Curve(String label, Color color, boolean dashed, List<Path> runs, String metric) {}
 
-    private StudyPlots() {}
+    private final RunMetrics metrics;
+
+    private StudyPlots(RunMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /**
      * Draws every chart.
@@ -57,6 +59,10 @@ final class StudyPlots {
      * @throws IOException if a run cannot be read or a chart written
      */
     static List<Path> write(List<Study.DatasetResult> results, Path output, Path dir) throws IOException {
+        return new StudyPlots(new RunMetrics()).draw(results, output, dir);
+    }
+
+    private List<Path> draw(List<Study.DatasetResult> results, Path output, Path dir) throws IOException {
         Files.createDirectories(dir);
         List<Path> out = new ArrayList<>();
         for (Study.DatasetResult r : results) {
@@ -117,12 +123,12 @@ final class StudyPlots {
     }
 
     /** Chosen and rejected per-token averages of a probe set ({@code probe/} or {@code eval_}). */
-    private static JFreeChart logps(String title, String set, List<Path> runs) throws IOException {
+    private JFreeChart logps(String title, String set, List<Path> runs) throws IOException {
         return bands(title, "step", "log-probability per token", List.of(new Curve("chosen", CHOSEN, false, runs, set + "logps_avg/chosen"),
                 new Curve("rejected", REJECTED, false, runs, set + "logps_avg/rejected")));
     }
 
-    private static JFreeChart entanglement(Study.DatasetResult r, Path runs) throws IOException {
+    private JFreeChart entanglement(Study.DatasetResult r, Path runs) throws IOException {
         List<Curve> curves = new ArrayList<>();
         int i = 0;
         for (String group : List.of("losses", "control")) {
@@ -135,7 +141,7 @@ final class StudyPlots {
     }
 
     /** Figure 7: margins and accuracies at the end against β. */
-    private static List<JFreeChart> beta(Study.DatasetResult r, Path runs) throws IOException {
+    private List<JFreeChart> beta(Study.DatasetResult r, Path runs) throws IOException {
         XYSeries heldOutMargin = new XYSeries("held-out reward margin βW(a-b)");
         XYSeries probeMargin = new XYSeries("training-pair reward margin");
         XYSeries logpMargin = new XYSeries("held-out a-b (per-token log-prob margin)");
@@ -144,10 +150,10 @@ final class StudyPlots {
         XYSeries rewardAccuracy = new XYSeries("held-out accuracy against SFT, log π/π_sft");
         for (double beta : Study.BETAS) {
             List<RunRecord> at = betaRuns(r, beta);
-            heldOutMargin.add(beta, mean(at, runs, "eval_rewards/margins"));
-            probeMargin.add(beta, mean(at, runs, "probe/rewards/margins"));
+            heldOutMargin.add(beta, metrics.mean(at, runs, "eval_rewards/margins"));
+            probeMargin.add(beta, metrics.mean(at, runs, "probe/rewards/margins"));
             logpMargin.add(beta, at.stream().mapToDouble(x -> x.heldOut().chosenAverage() - x.heldOut().rejectedAverage()).average().orElse(Double.NaN));
-            lossAccuracy.add(beta, mean(at, runs, "eval_rewards/accuracies"));
+            lossAccuracy.add(beta, metrics.mean(at, runs, "eval_rewards/accuracies"));
             sumAccuracy.add(beta, at.stream().mapToDouble(x -> x.heldOut().accuracySum()).average().orElse(Double.NaN));
             rewardAccuracy.add(beta, at.stream().mapToDouble(x -> x.heldOut().rewardAccuracy()).average().orElse(Double.NaN));
         }
@@ -165,49 +171,13 @@ final class StudyPlots {
         return r.runs().stream().filter(x -> x.group().equals("losses") && x.loss().equals("dgpo") && (seeds.isEmpty() || seeds.contains(x.seed()))).toList();
     }
 
-    /** The mean over runs of a metric's last value. */
-    static double mean(List<RunRecord> runs, Path dir, String metric) throws IOException {
-        double s = 0;
-        int n = 0;
-        for (RunRecord x : runs) {
-            double v = last(dir.resolve(x.name()), metric);
-            if (Double.isFinite(v)) {
-                s += v;
-                n++;
-            }
-        }
-        return n == 0 ? Double.NaN : s / n;
-    }
-
-    /** A metric's last value in a run, or NaN. */
-    static double last(Path run, String metric) throws IOException {
-        double v = Double.NaN;
-        for (JsonNode l : MetricsLog.read(run)) {
-            if (l.has(metric) && l.get(metric).isNumber()) {
-                v = l.get(metric).asDouble();
-            }
-        }
-        return v;
-    }
-
-    /** A metric's values by step in a run. */
-    static TreeMap<Double, Double> series(Path run, String metric) throws IOException {
-        TreeMap<Double, Double> out = new TreeMap<>();
-        for (JsonNode l : MetricsLog.read(run)) {
-            if (l.has(metric) && l.get(metric).isNumber() && l.has("step")) {
-                out.put(l.get("step").asDouble(), l.get(metric).asDouble());
-            }
-        }
-        return out;
-    }
-
-    private static JFreeChart bands(String title, String x, String y, List<Curve> curves) throws IOException {
+    private JFreeChart bands(String title, String x, String y, List<Curve> curves) throws IOException {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         List<Curve> drawn = new ArrayList<>();
         for (Curve c : curves) {
             TreeMap<Double, List<Double>> byStep = new TreeMap<>();
             for (Path run : c.runs()) {
-                series(run, c.metric()).forEach((step, v) -> byStep.computeIfAbsent(step, k -> new ArrayList<>()).add(v));
+                metrics.series(run, c.metric()).forEach((step, v) -> byStep.computeIfAbsent(step, k -> new ArrayList<>()).add(v));
             }
             YIntervalSeries s = new YIntervalSeries(c.label() + (c.runs().size() > 1 ? " (" + c.runs().size() + " seeds)" : ""));
             for (Map.Entry<Double, List<Double>> e : byStep.entrySet()) {

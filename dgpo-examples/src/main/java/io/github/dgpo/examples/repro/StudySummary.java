@@ -44,8 +44,9 @@ final class StudySummary {
             md.append(String.format(Locale.ROOT, "%d runs were taken back from earlier processes (`--reuse`): the times above and in the cost table's last row"
                     + " are this process's only; each run's own time is in the tables.%n%n", runner.reusedRuns()));
         }
+        RunMetrics metrics = new RunMetrics();
         for (Study.DatasetResult d : r.datasets()) {
-            dataset(md, d, s, runner, linkBase);
+            dataset(md, d, s, runner, linkBase, metrics);
         }
         cost(md, r);
         md.append("### Every run\n\n| dataset | run | seed | wall s | CPU s | load | command |\n| --- | --- | --- | --- | --- | --- | --- |\n");
@@ -62,7 +63,8 @@ final class StudySummary {
         return md.toString();
     }
 
-    private static void dataset(StringBuilder md, Study.DatasetResult d, Study.Settings s, StudyRunner runner, Path linkBase) throws IOException {
+    private static void dataset(StringBuilder md, Study.DatasetResult d, Study.Settings s, StudyRunner runner, Path linkBase, RunMetrics metrics)
+            throws IOException {
         String id = d.dataset().id();
         Path runs = s.output().resolve(id);
         RunRecord sft = d.runs().get(0);
@@ -103,7 +105,7 @@ final class StudySummary {
                 + " range of the seeds' 95% intervals. The SFT model's own held-out accuracies: S ")
                 .append(f3(d.sftHeldOut().accuracySum())).append(", A ").append(f3(d.sftHeldOut().accuracyAverage())).append(".\n\n");
         md.append("Chosen per-token log-probability by step (the paper's Table 3 form; mean over seeds):\n\n");
-        stepTable(md, d, runs, List.of("dpo", "dgpo"));
+        stepTable(md, d, runs, List.of("dpo", "dgpo"), metrics);
 
         md.append("#### (2) DGPO's β (Figure 7)\n\n").append(image(linkBase, s, id + "-beta.png", "beta")).append("\n");
         md.append("| β | runs | held-out reward margin | training reward margin | held-out A_w - A_l | held-out reward accuracy | acc S | acc vs SFT"
@@ -116,12 +118,12 @@ final class StudySummary {
             }
             double ratio = 0;
             for (RunRecord x : rs) {
-                ratio += avg(StudyPlots.series(runs.resolve(x.name()), "d_w/d_l")) / rs.size();
+                ratio += avg(metrics.series(runs.resolve(x.name()), "d_w/d_l")) / rs.size();
             }
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", Study.fmt(beta), names(rs),
-                    f3(StudyPlots.mean(rs, runs, "eval_rewards/margins")),
-                    f3(StudyPlots.mean(rs, runs, "probe/rewards/margins")), f3(rs.stream().mapToDouble(x -> x.heldOut().chosenAverage() - x.heldOut().rejectedAverage())
-                            .average().orElse(Double.NaN)), f3(StudyPlots.mean(rs, runs, "eval_rewards/accuracies")), acc(rs, HeldOutScorer.HeldOut::accuracySum),
+                    f3(metrics.mean(rs, runs, "eval_rewards/margins")),
+                    f3(metrics.mean(rs, runs, "probe/rewards/margins")), f3(rs.stream().mapToDouble(x -> x.heldOut().chosenAverage() - x.heldOut().rejectedAverage())
+                            .average().orElse(Double.NaN)), f3(metrics.mean(rs, runs, "eval_rewards/accuracies")), acc(rs, HeldOutScorer.HeldOut::accuracySum),
                     acc(rs, HeldOutScorer.HeldOut::rewardAccuracy), change(rs, "chosen", false), change(rs, "chosen", true), f3(ratio),
                     "median " + acc(rs, h -> h.weight().median()) + ", range " + acc(rs, h -> h.weight().min()) + "-" + acc(rs, h -> h.weight().max())));
         }
@@ -138,7 +140,7 @@ final class StudySummary {
         for (RunRecord x : kl) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", x.name(), change(List.of(x), "chosen", false),
                     change(List.of(x), "rejected", false), change(List.of(x), "chosen", true), f3(x.heldOut().accuracySum()), f3(x.heldOut().rewardAccuracy()),
-                    f3(StudyPlots.last(runs.resolve(x.name()), "dgpo-kl/forward")), f3(StudyPlots.last(runs.resolve(x.name()), "dgpo-kl/reverse"))));
+                    f3(metrics.last(runs.resolve(x.name()), "dgpo-kl/forward")), f3(metrics.last(runs.resolve(x.name()), "dgpo-kl/reverse"))));
         }
 
         bench(md, d);
@@ -158,11 +160,11 @@ final class StudySummary {
                     continue;
                 }
                 Path run = runs.resolve(x.get().name());
-                TreeMap<Double, Double> cos = StudyPlots.series(run, "entanglement/cos");
+                TreeMap<Double, Double> cos = metrics.series(run, "entanglement/cos");
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", x.get().name(), group.equals("losses") ? "similar" : "low similarity",
                         f3(avg(cos)), cos.isEmpty() ? "" : f3(cos.firstEntry().getValue()) + " → " + f3(cos.lastEntry().getValue()),
-                        f3(avg(StudyPlots.series(run, "entanglement/condition_holds"))), f4(avg(StudyPlots.series(run, "entanglement/predicted_dlogp_w"))),
-                        f4(avg(StudyPlots.series(run, "entanglement/update_dlogp_w"))), f4(avg(StudyPlots.series(run, "entanglement/observed_dlogp_w"))),
+                        f3(avg(metrics.series(run, "entanglement/condition_holds"))), f4(avg(metrics.series(run, "entanglement/predicted_dlogp_w"))),
+                        f4(avg(metrics.series(run, "entanglement/update_dlogp_w"))), f4(avg(metrics.series(run, "entanglement/observed_dlogp_w"))),
                         change(List.of(x.get()), "chosen", false), change(List.of(x.get()), "rejected", false), change(List.of(x.get()), "chosen", true)));
             }
         }
@@ -193,7 +195,7 @@ final class StudySummary {
         }
     }
 
-    private static void stepTable(StringBuilder md, Study.DatasetResult d, Path runs, List<String> losses) throws IOException {
+    private static void stepTable(StringBuilder md, Study.DatasetResult d, Path runs, List<String> losses, RunMetrics metrics) throws IOException {
         TreeMap<Double, Map<String, List<Double>>> rows = new TreeMap<>();
         List<String> columns = new ArrayList<>();
         for (String loss : losses) {
@@ -201,7 +203,7 @@ final class StudySummary {
                 String col = loss + (set.equals("probe/") ? ", training" : ", held-out");
                 columns.add(col);
                 for (RunRecord x : d.runs().stream().filter(y -> y.group().equals("losses") && y.loss().equals(loss)).toList()) {
-                    StudyPlots.series(runs.resolve(x.name()), set + "logps_avg/chosen")
+                    metrics.series(runs.resolve(x.name()), set + "logps_avg/chosen")
                             .forEach((step, v) -> rows.computeIfAbsent(step, k -> new java.util.LinkedHashMap<>()).computeIfAbsent(col, k -> new ArrayList<>()).add(v));
                 }
             }

@@ -49,7 +49,7 @@ public final class MetricsLog implements AutoCloseable {
         Path f = runDir.resolve(FILE);
         if (Files.exists(f) && !endsWithNewline(f)) {
             // end the file on a complete line before appending (never glue a line to a torn one)
-            rewrite(runDir, lines(f));
+            rewrite(runDir, lines(f).stream().map(Line::text).toList());
         }
         this.out = Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -96,20 +96,23 @@ public final class MetricsLog implements AutoCloseable {
         if (!Files.exists(f)) {
             return out;
         }
-        for (String line : lines(f)) {
-            out.add(JSON.readTree(line));
+        for (Line line : lines(f)) {
+            out.add(line.node());
         }
         return out;
     }
 
+    /** One line of the file, as written and as parsed. */
+    private record Line(String text, ObjectNode node) {}
+
     /**
-     * The non-blank lines of the file, each checked to be JSON; an incomplete last line is left
-     * out with a warning.
+     * The non-blank lines of the file, each parsed once; an incomplete last line is left out with
+     * a warning.
      */
-    private static List<String> lines(Path f) throws IOException {
+    private static List<Line> lines(Path f) throws IOException {
         String text = new String(InputFiles.readBounded(f, 1L << 30, "a metrics log"), StandardCharsets.UTF_8);
         String[] raw = text.split("\n", -1);
-        List<String> out = new ArrayList<>();
+        List<Line> out = new ArrayList<>();
         for (int i = 0; i < raw.length; i++) {
             String line = raw[i];
             if (line.isBlank()) {
@@ -118,10 +121,10 @@ public final class MetricsLog implements AutoCloseable {
             boolean last = i == raw.length - 1; // no newline after it
             try {
                 JsonNode node = JSON.readTree(line);
-                if (!(node instanceof ObjectNode)) {
+                if (!(node instanceof ObjectNode object)) {
                     throw new IOException(f + ":" + (i + 1) + ": not a JSON object");
                 }
-                out.add(line);
+                out.add(new Line(line, object));
             } catch (JsonProcessingException e) {
                 if (last) {
                     LOG.warn("{}: dropped an incomplete last line (line {}; the run was stopped while writing it)", f, i + 1);
@@ -163,9 +166,9 @@ public final class MetricsLog implements AutoCloseable {
             return;
         }
         List<String> kept = new ArrayList<>();
-        for (String line : lines(f)) {
-            if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
-                kept.add(line);
+        for (Line line : lines(f)) {
+            if (line.node().path("step").asLong(Long.MAX_VALUE) <= step) {
+                kept.add(line.text());
             }
         }
         rewrite(runDir, kept);
