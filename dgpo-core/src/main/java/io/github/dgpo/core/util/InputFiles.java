@@ -73,9 +73,18 @@ public final class InputFiles {
      */
     public static InputStream openMaybeGzip(Path file) throws IOException {
         InputStream raw = open(file);
-        if (!file.getFileName().toString().endsWith(".gz")) {
-            return raw;
-        }
+        return file.getFileName().toString().endsWith(".gz") ? gunzip(raw, file) : raw;
+    }
+
+    /**
+     * Decompresses gzip data read from a file (or already read into memory from it).
+     *
+     * @param raw the compressed bytes, closed here if they are not gzip data
+     * @param file the file they come from, named in errors
+     * @return the decompressed stream
+     * @throws IOException if the data does not start as gzip data
+     */
+    public static InputStream gunzip(InputStream raw, Path file) throws IOException {
         try {
             return new GZIPInputStream(raw, 1 << 16);
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import io.github.dgpo.core.OfflineEngine;
 import io.github.dgpo.core.util.Hashes;
 import io.github.dgpo.core.util.InputFiles;
 import io.github.dgpo.core.util.UserCache;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,7 +100,8 @@ public final class TextTokenizer implements AutoCloseable {
      * made if absent or not matching its hash.
      */
     private static Path decompressed(Path gz) throws IOException {
-        String packed = Hashes.sha256(InputFiles.readBounded(gz, MAX_BYTES, "a tokenizer.json.gz"));
+        byte[] compressed = InputFiles.readBounded(gz, MAX_BYTES, "a tokenizer.json.gz");
+        String packed = Hashes.sha256(compressed);
         Path dir = UserCache.folder("tokenizers");
         String prefix = "tokenizer-" + packed + "-";
         try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, prefix + "*.json")) {
@@ -115,7 +117,7 @@ public final class TextTokenizer implements AutoCloseable {
         Path tmp = Files.createTempFile(dir, "tokenizer-", ".part");
         try {
             MessageDigest digest = Hashes.newSha256();
-            try (InputStream in = InputFiles.openMaybeGzip(gz); OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), digest)) {
+            try (InputStream in = InputFiles.gunzip(new ByteArrayInputStream(compressed), gz); OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), digest)) {
                 InputFiles.copyBounded(in, out, MAX_BYTES, gz.toString());
             }
             Path file = dir.resolve(prefix + Hashes.hex(digest.digest()) + ".json");
@@ -133,8 +135,8 @@ public final class TextTokenizer implements AutoCloseable {
      * @return true when {@code tokenizer.json} or {@code tokenizer.json.gz} exists
      */
     public static boolean exists(Path dir) {
-        return Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("tokenizer.json.gz"))
-                || Files.isSymbolicLink(dir.resolve("tokenizer.json"));
+        // a link counts, so that loading it gives its own error
+        return Files.exists(dir.resolve("tokenizer.json"), LinkOption.NOFOLLOW_LINKS) || Files.exists(dir.resolve("tokenizer.json.gz"));
     }
 
     /**
