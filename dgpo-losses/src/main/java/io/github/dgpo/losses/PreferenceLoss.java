@@ -124,6 +124,24 @@ public interface PreferenceLoss {
     }
 
     /**
+     * Runs some work (an evaluation, a probe) that computes this loss, and gives the loss back its
+     * {@link #state()} as it was before, even if the work fails, so training continues as if the
+     * work had not happened.
+     *
+     * @param work what to run
+     * @param <T> what it gives
+     * @return what the work gave
+     */
+    default <T> T keepingState(java.util.function.Supplier<T> work) {
+        Optional<Map<String, Double>> kept = state().map(LossState::save);
+        try {
+            return work.get();
+        } finally {
+            kept.ifPresent(saved -> state().orElseThrow().restore(saved));
+        }
+    }
+
+    /**
      * Returns this loss as computed from a pair's own sums alone, without inputs that need extra
      * model passes over other pairs (for a table of pairs such as {@code dgpo margin}'s input).
      * KTO estimating {@code z0} returns KTO with {@code z0 = 0}; most losses return themselves.

@@ -95,6 +95,23 @@ class LossStateTest extends EngineManagerTest {
         assertEquals(expected.loss().getDouble(), after.loss().getDouble(), 0.0);
     }
 
+    /** Work run through keepingState leaves the running mean as it found it, also when the work fails. */
+    @Test
+    void keepingStateRestoresItAfterTheWork() {
+        PreferenceLoss loss = PreferenceLosses.create("bco-pair", Map.of("beta", 0.5, "bco_running_mean", true));
+        run(loss, FIRST);
+        double shift = loss.keepingState(() -> run(loss, SECOND).metrics().get("bco/reward_shift"));
+        assertEquals(0.75, shift, 1e-15);
+        assertEquals(Map.of("mean", 0.5, "count", 1.0), loss.state().orElseThrow().save());
+        assertThrows(IllegalStateException.class, () -> loss.keepingState(() -> {
+            run(loss, SECOND);
+            throw new IllegalStateException("evaluation failed");
+        }));
+        assertEquals(Map.of("mean", 0.5, "count", 1.0), loss.state().orElseThrow().save());
+        PreferenceLoss stateless = PreferenceLosses.create("dpo", Map.of());
+        assertEquals("done", stateless.keepingState(() -> "done"));
+    }
+
     @Test
     void mixturesAndWeightingCarryTheTermsState() {
         PreferenceLoss mpo = PreferenceLosses.create(List.of("dpo", "bco-pair", "sft"), List.of(0.8, 0.2, 1.0),

@@ -92,12 +92,7 @@ final class GradientProbe {
      * @return the quantities
      */
     Measurement measure(TokenizedPair pair, int key, NDManager m) {
-        java.util.Optional<Map<String, Double>> kept = loss.state().map(s -> s.save());
-        try {
-            return measureAsIs(pair, key, m);
-        } finally {
-            kept.ifPresent(saved -> loss.state().orElseThrow().restore(saved));
-        }
+        return loss.keepingState(() -> measureAsIs(pair, key, m));
     }
 
     private Measurement measureAsIs(TokenizedPair pair, int key, NDManager m) {

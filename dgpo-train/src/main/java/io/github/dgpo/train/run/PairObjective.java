@@ -98,22 +98,17 @@ final class PairObjective implements Objective {
     }
 
     /**
-     * The loss's metrics and per-pair values on pairs, without gradient.
+     * The loss's metrics and per-pair values on pairs, without gradient; the loss's state (BCO's
+     * running mean) stays as training left it.
      *
      * @param pairs the pairs
      * @param keys their keys (for a precomputed reference)
      * @return means over the pairs and the per-pair values
      */
     Evaluation evaluate(List<TokenizedPair> pairs, int[] keys) {
-        java.util.Optional<Map<String, Double>> kept = loss.state().map(s -> s.save());
-        try {
-            return score(pairs, keys);
-        } finally {
-            kept.ifPresent(saved -> loss.state().orElseThrow().restore(saved));
-        }
+        return loss.keepingState(() -> score(pairs, keys));
     }
 
-    /** Evaluation leaves the loss's state (BCO's running mean) as training left it. */
     private Evaluation score(List<TokenizedPair> pairs, int[] keys) {
         MetricsWindow window = new MetricsWindow();
         int n = pairs.size();
