@@ -85,10 +85,9 @@ public final class Generator {
                 }
                 float[] logits;
                 try (NDManager s = m.newSubManager()) {
-                    NDArray ids = s.create(new long[][] {step});
                     long[][] ones = new long[1][step.length];
                     Arrays.fill(ones[0], 1);
-                    NDArray hidden = model.hiddenStates(ids, s.create(ones), cache);
+                    NDArray hidden = model.hiddenStates(new long[][] {step}, ones, cache, s);
                     NDArray last = hidden.get(":, -1, :");
                     logits = model.logits(last).toFloatArray();
                     cache.detachTo(m);

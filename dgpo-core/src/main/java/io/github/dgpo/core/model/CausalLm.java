@@ -289,10 +289,30 @@ public final class CausalLm implements AutoCloseable {
      *     a batch whose attention mask would not fit in an array
      */
     public NDArray hiddenStates(NDArray ids, NDArray attentionMask, KvCache cache) {
+        checkIds(ids);
+        return checkedHiddenStates(ids, attentionMask, cache);
+    }
+
+    /**
+     * {@link #hiddenStates(NDArray, NDArray, KvCache)} from ids on the host, checked there
+     * (generation: no device reduction and read-back per token).
+     *
+     * @param ids new token ids {@code [N][T]}
+     * @param attentionMask mask of the new tokens {@code [N][T]}
+     * @param cache the cache, or null
+     * @param manager where the arrays go (the model's device)
+     * @return {@code [N, T, H]}
+     * @throws IllegalArgumentException as the array form does
+     */
+    public NDArray hiddenStates(long[][] ids, long[][] attentionMask, KvCache cache, NDManager manager) {
+        checkIds(ids);
+        return checkedHiddenStates(manager.create(ids), manager.create(attentionMask), cache);
+    }
+
+    private NDArray checkedHiddenStates(NDArray ids, NDArray attentionMask, KvCache cache) {
         long n = ids.getShape().get(0);
         int t = Math.toIntExact(ids.getShape().get(1));
         long offset = cache == null ? 0 : cache.length();
-        checkIds(ids);
         PaddingMask.checkSize(n, t, offset);
         NDManager m = ids.getManager();
         NDArray fullMask = cache == null ? attentionMask : cache.extendMask(attentionMask);
@@ -312,7 +332,7 @@ public final class CausalLm implements AutoCloseable {
      * @return the final hidden states and the backward pass into the body
      */
     public Body forward(ModelInput input, NDManager manager) {
-        checkIds(input);
+        checkIds(input.ids());
         NDArray ids = input.idsArray(manager);
         boolean recording = NoGradient.recording();
         Long dropoutSeed = recording && adapters != null && adapters.trainable() ? adapters.nextPassSeed() : null;
@@ -323,9 +343,9 @@ public final class CausalLm implements AutoCloseable {
         return new Body(stack.runScoped(stack.embed(ids), pass));
     }
 
-    private void checkIds(ModelInput input) {
+    private void checkIds(long[][] ids) {
         int vocab = config.vocabSize();
-        for (long[] row : input.ids()) {
+        for (long[] row : ids) {
             for (long id : row) {
                 if (id < 0 || id >= vocab) {
                     throw outsideVocabulary(id);

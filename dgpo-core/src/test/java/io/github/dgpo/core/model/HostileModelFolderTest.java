@@ -1,5 +1,6 @@
 package io.github.dgpo.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -187,8 +188,14 @@ class HostileModelFolderTest extends EngineManagerTest {
                 String msg = assertThrows(IllegalArgumentException.class,
                         () -> model.hiddenStates(m.create(new long[][] {{1, bad, 2}}), m.create(new long[][] {{1, 1, 1}}))).getMessage();
                 assertTrue(msg.startsWith("token id " + bad + " is outside the model's vocabulary (vocab_size 40, ids 0 to 39)"), msg);
+                // the host form (generation) checks before anything reaches the device
+                String host = assertThrows(IllegalArgumentException.class,
+                        () -> model.hiddenStates(new long[][] {{1, bad, 2}}, new long[][] {{1, 1, 1}}, null, m)).getMessage();
+                assertEquals(msg, host);
             }
             assertEquals(3, model.hiddenStates(m.create(new long[][] {{0, 39, 2}}), m.create(new long[][] {{1, 1, 1}})).getShape().get(1));
+            assertArrayEquals(model.hiddenStates(m.create(new long[][] {{0, 39, 2}}), m.create(new long[][] {{1, 1, 1}})).toFloatArray(),
+                    model.hiddenStates(new long[][] {{0, 39, 2}}, new long[][] {{1, 1, 1}}, null, m).toFloatArray());
         }
     }
 }
