@@ -13,7 +13,9 @@ import io.github.dgpo.train.run.Evaluator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Scores trained models on a dataset's pairs with the SFT model as reference, so every loss is
@@ -66,6 +68,8 @@ public final class HeldOutScorer implements AutoCloseable {
     private final List<TokenizedPair> train;
     private final List<TokenizedPair> eval;
     private final long padId;
+    /** The SFT model's own scores, by set (true: the training pairs), computed once. */
+    private final Map<Boolean, Evaluator.Scores> sftScores = new HashMap<>();
 
     /**
      * Reads and tokenizes the pairs and loads the SFT model.
@@ -102,7 +106,7 @@ public final class HeldOutScorer implements AutoCloseable {
      */
     HeldOut heldOut(Path model) throws IOException {
         try (NDManager m = root.newSubManager(); CausalLm lm = CausalLm.load(model, m)) {
-            return score(lm, eval, m);
+            return summary(scores(lm, eval, m), sftScores(false));
         }
     }
 
@@ -113,16 +117,30 @@ public final class HeldOutScorer implements AutoCloseable {
      * @return the numbers
      */
     HeldOut sft(boolean training) {
-        try (NDManager m = root.newSubManager()) {
-            return score(sft, training ? train : eval, m);
-        }
+        Evaluator.Scores own = sftScores(training);
+        return summary(own, own);
     }
 
-    private HeldOut score(CausalLm model, List<TokenizedPair> pairs, NDManager m) {
-        Evaluator.Scores s = Evaluator.score(model, sft, pairs, padId, 32, 256, m);
+    private Evaluator.Scores sftScores(boolean training) {
+        Evaluator.Scores cached = sftScores.get(training);
+        if (cached == null) {
+            try (NDManager m = root.newSubManager()) {
+                cached = scores(sft, training ? train : eval, m);
+            }
+            sftScores.put(training, cached);
+        }
+        return cached;
+    }
+
+    private Evaluator.Scores scores(CausalLm model, List<TokenizedPair> pairs, NDManager m) {
+        return Evaluator.score(model, null, pairs, padId, 32, 256, m);
+    }
+
+    /** A model's scores against the SFT model's on the same pairs. */
+    private static HeldOut summary(Evaluator.Scores s, Evaluator.Scores sftOwn) {
         double[] aw = s.chosenAverage();
         double[] al = s.rejectedAverage();
-        int n = pairs.size();
+        int n = aw.length;
         double[] weight = new double[n];
         int sum = 0;
         int avg = 0;
@@ -131,7 +149,7 @@ public final class HeldOutScorer implements AutoCloseable {
             weight[i] = Math.exp(aw[i]) + Math.exp(al[i]);
             sum += s.chosen()[i] > s.rejected()[i] ? 1 : 0;
             avg += aw[i] > al[i] ? 1 : 0;
-            reward += s.chosen()[i] - s.refChosen()[i] > s.rejected()[i] - s.refRejected()[i] ? 1 : 0;
+            reward += s.chosen()[i] - sftOwn.chosen()[i] > s.rejected()[i] - sftOwn.rejected()[i] ? 1 : 0;
         }
         return new HeldOut(n, sum / (double) n, avg / (double) n, reward / (double) n, Arrays.stream(aw).average().orElse(Double.NaN),
                 Arrays.stream(al).average().orElse(Double.NaN), Quantiles.of(weight));
