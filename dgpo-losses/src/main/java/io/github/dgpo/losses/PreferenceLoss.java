@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.DoubleBinaryOperator;
+import java.util.function.Supplier;
 
 /**
  * A margin-based preference loss in the DGPO paper's form {@code L = -m(h_w(a,b) - h_l(a,b))
@@ -132,7 +133,7 @@ public interface PreferenceLoss {
      * @param <T> what it gives
      * @return what the work gave
      */
-    default <T> T keepingState(java.util.function.Supplier<T> work) {
+    default <T> T keepingState(Supplier<T> work) {
         Optional<Map<String, Double>> kept = state().map(LossState::save);
         try {
             return work.get();

@@ -302,9 +302,19 @@ public final class CausalLm implements AutoCloseable {
      * @param cache the cache, or null
      * @param manager where the arrays go (the model's device)
      * @return {@code [N, T, H]}
-     * @throws IllegalArgumentException as the array form does
+     * @throws IllegalArgumentException for rows of unequal width, or as the array form does
+     *     (naming the first id outside the vocabulary in row order)
      */
     public NDArray hiddenStates(long[][] ids, long[][] attentionMask, KvCache cache, NDManager manager) {
+        int width = ids.length == 0 ? 0 : ids[0].length;
+        for (int n = 0; n < ids.length; n++) {
+            if (ids[n].length != width || n >= attentionMask.length || attentionMask[n].length != width) {
+                throw new IllegalArgumentException("row " + n + ": every row of ids and of the attention mask must be " + width + " tokens wide");
+            }
+        }
+        if (attentionMask.length != ids.length) {
+            throw new IllegalArgumentException("ids and attention mask differ in rows: " + ids.length + " against " + attentionMask.length);
+        }
         checkIds(ids);
         return checkedHiddenStates(manager.create(ids), manager.create(attentionMask), cache);
     }

@@ -196,6 +196,12 @@ class HostileModelFolderTest extends EngineManagerTest {
             assertEquals(3, model.hiddenStates(m.create(new long[][] {{0, 39, 2}}), m.create(new long[][] {{1, 1, 1}})).getShape().get(1));
             assertArrayEquals(model.hiddenStates(m.create(new long[][] {{0, 39, 2}}), m.create(new long[][] {{1, 1, 1}})).toFloatArray(),
                     model.hiddenStates(new long[][] {{0, 39, 2}}, new long[][] {{1, 1, 1}}, null, m).toFloatArray());
+            assertEquals("row 1: every row of ids and of the attention mask must be 3 tokens wide", assertThrows(IllegalArgumentException.class,
+                    () -> model.hiddenStates(new long[][] {{0, 1, 2}, {3}}, new long[][] {{1, 1, 1}, {1, 1, 1}}, null, m)).getMessage());
+            assertEquals("row 0: every row of ids and of the attention mask must be 3 tokens wide", assertThrows(IllegalArgumentException.class,
+                    () -> model.hiddenStates(new long[][] {{0, 1, 2}}, new long[][] {{1, 1}}, null, m)).getMessage());
+            assertEquals("ids and attention mask differ in rows: 1 against 2", assertThrows(IllegalArgumentException.class,
+                    () -> model.hiddenStates(new long[][] {{0, 1, 2}}, new long[][] {{1, 1, 1}, {1, 1, 1}}, null, m)).getMessage());
         }
     }
 }

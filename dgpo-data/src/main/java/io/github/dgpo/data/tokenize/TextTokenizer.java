@@ -135,8 +135,8 @@ public final class TextTokenizer implements AutoCloseable {
      * @return true when {@code tokenizer.json} or {@code tokenizer.json.gz} exists
      */
     public static boolean exists(Path dir) {
-        // a link counts, so that loading it gives its own error
-        return Files.exists(dir.resolve("tokenizer.json"), LinkOption.NOFOLLOW_LINKS) || Files.exists(dir.resolve("tokenizer.json.gz"));
+        // a link counts, even a broken one, so that loading it gives its own error
+        return Files.exists(dir.resolve("tokenizer.json"), LinkOption.NOFOLLOW_LINKS) || Files.exists(dir.resolve("tokenizer.json.gz"), LinkOption.NOFOLLOW_LINKS);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.github.dgpo.data.RepoFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -129,6 +130,19 @@ class TokenizerFilesTest {
         msg = assertThrows(IOException.class, () -> PairTokenizer.fromFolder(config, TokenizeOptions.DEFAULT).close()).getMessage();
         assertTrue(msg.startsWith(config.resolve("tokenizer_config.json") + ": not valid JSON at line 1, column"), msg);
         assertFalse(msg.contains("swordfish"), msg);
+    }
+
+    /** A broken link under either name still counts as the folder's tokenizer, so loading names it instead of going on without one. */
+    @Test
+    void aBrokenLinkIsATokenizerThatFailsToLoadByName() throws Exception {
+        for (String name : List.of("tokenizer.json", "tokenizer.json.gz")) {
+            Path dir = Files.createDirectories(tmp.resolve("link-" + name));
+            Path link = Files.createSymbolicLink(dir.resolve(name), tmp.resolve("nowhere-" + name));
+            assertTrue(TextTokenizer.exists(dir), name);
+            NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> TextTokenizer.load(dir).close());
+            assertEquals(link.toString(), e.getFile(), name);
+        }
+        assertFalse(TextTokenizer.exists(Files.createDirectories(tmp.resolve("empty"))));
     }
 
     @Test

@@ -13,9 +13,7 @@ import io.github.dgpo.train.run.Evaluator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Scores trained models on a dataset's pairs with the SFT model as reference, so every loss is
@@ -68,8 +66,9 @@ public final class HeldOutScorer implements AutoCloseable {
     private final List<TokenizedPair> train;
     private final List<TokenizedPair> eval;
     private final long padId;
-    /** The SFT model's own scores, by set (true: the training pairs), computed once. */
-    private final Map<Boolean, Evaluator.Scores> sftScores = new HashMap<>();
+    /** The SFT model's own scores on the training and the held-out pairs, each computed once. */
+    private Evaluator.Scores sftTrain;
+    private Evaluator.Scores sftEval;
 
     /**
      * Reads and tokenizes the pairs and loads the SFT model.
@@ -122,14 +121,18 @@ public final class HeldOutScorer implements AutoCloseable {
     }
 
     private Evaluator.Scores sftScores(boolean training) {
-        Evaluator.Scores cached = sftScores.get(training);
-        if (cached == null) {
-            try (NDManager m = root.newSubManager()) {
-                cached = scores(sft, training ? train : eval, m);
-            }
-            sftScores.put(training, cached);
+        if (training && sftTrain == null) {
+            sftTrain = sftScoresOn(train);
+        } else if (!training && sftEval == null) {
+            sftEval = sftScoresOn(eval);
         }
-        return cached;
+        return training ? sftTrain : sftEval;
+    }
+
+    private Evaluator.Scores sftScoresOn(List<TokenizedPair> pairs) {
+        try (NDManager m = root.newSubManager()) {
+            return scores(sft, pairs, m);
+        }
     }
 
     private Evaluator.Scores scores(CausalLm model, List<TokenizedPair> pairs, NDManager m) {

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * The metric logs of finished runs, each read once however many charts and tables draw on it.
- * Make one per report: a run still training would be read as it stood.
+ * Use it once every run has finished: a run still training would be read as it stood.
  */
 final class RunMetrics {
 
@@ -21,7 +21,7 @@ final class RunMetrics {
     List<JsonNode> lines(Path run) throws IOException {
         List<JsonNode> lines = logs.get(run);
         if (lines == null) {
-            lines = MetricsLog.read(run);
+            lines = List.copyOf(MetricsLog.read(run));
             logs.put(run, lines);
         }
         return lines;

@@ -113,7 +113,8 @@ public final class Study {
         }
         Path chartDir = settings.output().resolve("plots");
         long tc = System.nanoTime();
-        List<Path> charts = StudyPlots.write(results, settings.output(), chartDir);
+        RunMetrics metrics = new RunMetrics();
+        List<Path> charts = StudyPlots.write(results, settings.output(), chartDir, metrics);
         log.printf("charts drawn in %.1f s%n", (System.nanoTime() - tc) / 1e9);
         if (settings.docs() != null) {
             Files.createDirectories(settings.docs());
@@ -127,7 +128,7 @@ public final class Study {
         double cpu = CpuClock.processSeconds() + CpuClock.childrenSeconds() - cpu0;
         Result partial = new Result(settings, results, wall, cpu, List.copyOf(loads), null, charts);
         Path summary = settings.output().resolve("summary.md");
-        Files.writeString(summary, StudySummary.markdown(partial, runner, settings.docs() != null ? settings.docs().getParent() : settings.output()));
+        Files.writeString(summary, StudySummary.markdown(partial, runner, settings.docs() != null ? settings.docs().getParent() : settings.output(), metrics));
         StudyRunner.JSON.writeValue(settings.output().resolve("study.json").toFile(), partial);
         log.printf("study done in %.0f s (CPU %.0f s); summary %s%n", wall, cpu, summary);
         return new Result(settings, results, wall, cpu, List.copyOf(loads), summary, charts);

@@ -55,11 +55,12 @@ final class StudyPlots {
      * @param results the datasets' results
      * @param output the study's output folder (runs are under {@code <dataset>/<name>})
      * @param dir where the PNGs go
+     * @param metrics the runs' metric logs
      * @return the PNG files
      * @throws IOException if a run cannot be read or a chart written
      */
-    static List<Path> write(List<Study.DatasetResult> results, Path output, Path dir) throws IOException {
-        return new StudyPlots(new RunMetrics()).draw(results, output, dir);
+    static List<Path> write(List<Study.DatasetResult> results, Path output, Path dir, RunMetrics metrics) throws IOException {
+        return new StudyPlots(metrics).draw(results, output, dir);
     }
 
     private List<Path> draw(List<Study.DatasetResult> results, Path output, Path dir) throws IOException {

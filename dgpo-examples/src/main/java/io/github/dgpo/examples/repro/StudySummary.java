@@ -29,10 +29,11 @@ final class StudySummary {
      * @param r the study's result
      * @param runner the runner (for paths as the repository sees them)
      * @param linkBase the folder the markdown will live in (chart links are relative to it)
+     * @param metrics the runs' metric logs
      * @return the markdown
      * @throws IOException if a run's metrics cannot be read
      */
-    static String markdown(Study.Result r, StudyRunner runner, Path linkBase) throws IOException {
+    static String markdown(Study.Result r, StudyRunner runner, Path linkBase, RunMetrics metrics) throws IOException {
         StringBuilder md = new StringBuilder();
         Study.Settings s = r.settings();
         md.append("## Generated summary (`--scale ").append(s.scale().name()).append("`)\n\n");
@@ -44,7 +45,6 @@ final class StudySummary {
             md.append(String.format(Locale.ROOT, "%d runs were taken back from earlier processes (`--reuse`): the times above and in the cost table's last row"
                     + " are this process's only; each run's own time is in the tables.%n%n", runner.reusedRuns()));
         }
-        RunMetrics metrics = new RunMetrics();
         for (Study.DatasetResult d : r.datasets()) {
             dataset(md, d, s, runner, linkBase, metrics);
         }

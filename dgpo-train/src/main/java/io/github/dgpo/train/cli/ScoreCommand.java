@@ -59,7 +59,7 @@ public final class ScoreCommand implements Callable<Integer> {
             }
             long[][] ones = new long[1][tokens.length];
             Arrays.fill(ones[0], 1);
-            NDArray logits = lm.logits(lm.hiddenStates(m.create(new long[][] {tokens}), m.create(ones))).get(0);
+            NDArray logits = lm.logits(lm.hiddenStates(new long[][] {tokens}, ones, null, m)).get(0);
             // only what is printed leaves the engine: T log-probabilities, not the [T, V] table
             double[] tokenLogprobs = new double[tokens.length - 1];
             double sum = 0;

@@ -48,9 +48,10 @@ public final class AdamW {
     /**
      * Applies one update to every parameter from its gradient, in place (outside any gradient
      * collector): {@code p ← p(1 - lr·wd) - lr/(1-β1^t) · m / (sqrt(v/(1-β2^t)) + ε)}, torch's
-     * AdamW. One native call per parameter (DJL's fused Adam kernel, whose {@code ε} sits outside
-     * the second moment's bias correction: giving it {@code ε·sqrt(1-β2^t)} and the rate {@code
-     * lr·sqrt(1-β2^t)/(1-β1^t)} makes it torch's update exactly), so no Java-side temporaries.
+     * AdamW. One native call per parameter (DJL's Adam update, about a dozen elementwise libtorch
+     * operations in one call, whose {@code ε} sits outside the second moment's bias correction:
+     * giving it {@code ε·sqrt(1-β2^t)} and the rate {@code lr·sqrt(1-β2^t)/(1-β1^t)} makes it
+     * torch's update exactly), so no Java-side temporaries.
      *
      * @param parameters the parameters by name
      * @param learningRate this step's learning rate

@@ -11,7 +11,6 @@ import io.github.dgpo.losses.PreferenceLoss;
 import io.github.dgpo.train.score.PairScorer;
 import io.github.dgpo.train.score.ScoredPairs;
 import java.util.List;
-import java.util.Map;
 
 /** A preference loss over pairs: the policy's sums, the loss on them, and their gradient back. */
 final class PairObjective implements Objective {
