@@ -37,7 +37,7 @@ public record RunRecord(String dataset, String name, String group, String loss, 
      * @return the change, if the run measured it
      */
     public Optional<PairChange> change(String side, boolean heldOut) {
-        return finding.stream().filter(c -> c.what().contains(" " + side + " ") && c.what().contains("held-out") == heldOut).findFirst();
+        return finding.stream().filter(c -> c.what().equals(PairChange.perTokenLogp(side, heldOut))).findFirst();
     }
 
     /** @return this record with the held-out evaluation */

@@ -59,6 +59,18 @@ public record PairChange(String what, int pairs, double before, double after, do
         return new PairChange(what, n, b, a, mean, means[(int) Math.floor(0.025 * (RESAMPLES - 1))], means[(int) Math.ceil(0.975 * (RESAMPLES - 1))]);
     }
 
+    /**
+     * What a probe's change of per-token log-probability is called: written by the probes and
+     * matched by who looks a change up, from this one place.
+     *
+     * @param side {@code chosen} or {@code rejected}
+     * @param heldOut the held-out pairs, else the training probe pairs
+     * @return the {@link #what()} of that change
+     */
+    public static String perTokenLogp(String side, boolean heldOut) {
+        return "the " + side + " per-token log-probability of the " + (heldOut ? "held-out" : "training probe") + " pairs";
+    }
+
     /** @return {@code rose}, {@code fell} or {@code no clear change} */
     public String verdict() {
         return low > 0 ? "rose" : high < 0 ? "fell" : "no clear change";

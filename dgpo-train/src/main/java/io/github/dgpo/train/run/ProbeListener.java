@@ -122,20 +122,20 @@ final class ProbeListener implements TrainingListener {
     @Override
     public void onTrainingEnd(RunContext run) {
         finding.clear();
-        compare("probe", "training probe", lastProbe);
-        compare("eval", "held-out", lastEval);
+        compare("probe", false, lastProbe);
+        compare("eval", true, lastEval);
         for (PairChange c : finding) {
             LOG.info("finding: {}", c.sentence());
         }
     }
 
-    private void compare(String set, String label, Evaluation.PairValues end) {
+    private void compare(String set, boolean heldOut, Evaluation.PairValues end) {
         Map<String, double[]> base = state.probeBaseline.get(set);
         if (end == null || base == null || base.get("chosen").length != end.chosenAverage().length) {
             return;
         }
-        finding.add(PairChange.of("the chosen per-token log-probability of the " + label + " pairs", base.get("chosen"), end.chosenAverage(), seed));
-        finding.add(PairChange.of("the rejected per-token log-probability of the " + label + " pairs", base.get("rejected"), end.rejectedAverage(), seed));
+        finding.add(PairChange.of(PairChange.perTokenLogp("chosen", heldOut), base.get("chosen"), end.chosenAverage(), seed));
+        finding.add(PairChange.of(PairChange.perTokenLogp("rejected", heldOut), base.get("rejected"), end.rejectedAverage(), seed));
     }
 
     /** @return the likelihood-displacement warnings given so far */

@@ -66,8 +66,8 @@ public final class Trainer {
          * @return the change, if probes ran
          */
         public java.util.Optional<PairChange> chosenChange() {
-            return finding.stream().filter(c -> c.what().contains("chosen") && c.what().contains("held-out")).findFirst()
-                    .or(() -> finding.stream().filter(c -> c.what().contains("chosen")).findFirst());
+            return finding.stream().filter(c -> c.what().equals(PairChange.perTokenLogp("chosen", true))).findFirst()
+                    .or(() -> finding.stream().filter(c -> c.what().equals(PairChange.perTokenLogp("chosen", false))).findFirst());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -41,5 +42,20 @@ class PairChangeTest {
         assertEquals("no clear change", PairChange.of("x", before, noisy, 42).verdict());
         assertTrue(PairChange.of("the chosen", before, after, 42).sentence().startsWith("the chosen rose: "));
         assertThrows(IllegalArgumentException.class, () -> PairChange.of("x", new double[2], new double[3], 1));
+    }
+
+    /** The probes' changes are named in one place and found by that name: the held-out chosen change first, else the training one. */
+    @Test
+    void probeChangesAreNamedAndFoundByName() {
+        assertEquals("the chosen per-token log-probability of the held-out pairs", PairChange.perTokenLogp("chosen", true));
+        assertEquals("the rejected per-token log-probability of the training probe pairs", PairChange.perTokenLogp("rejected", false));
+        double[] before = {-3, -2, -4};
+        double[] after = {-2, -1, -3.5};
+        PairChange trainChosen = PairChange.of(PairChange.perTokenLogp("chosen", false), before, after, 1);
+        PairChange heldChosen = PairChange.of(PairChange.perTokenLogp("chosen", true), after, before, 1);
+        PairChange heldRejected = PairChange.of(PairChange.perTokenLogp("rejected", true), before, before, 1);
+        assertEquals(heldChosen, new Trainer.Result(null, 1, 0, List.of(trainChosen, heldRejected, heldChosen)).chosenChange().orElseThrow());
+        assertEquals(trainChosen, new Trainer.Result(null, 1, 0, List.of(heldRejected, trainChosen)).chosenChange().orElseThrow());
+        assertTrue(new Trainer.Result(null, 1, 0, List.of(heldRejected)).chosenChange().isEmpty());
     }
 }
