@@ -289,7 +289,7 @@ public final class CausalLm implements AutoCloseable {
      *     a batch whose attention mask would not fit in an array
      */
     public NDArray hiddenStates(NDArray ids, NDArray attentionMask, KvCache cache) {
-        checkIds(ids);
+        InputChecks.ids(ids, config.vocabSize());
         return checkedHiddenStates(ids, attentionMask, cache);
     }
 
@@ -306,16 +306,8 @@ public final class CausalLm implements AutoCloseable {
      *     (naming the first id outside the vocabulary in row order)
      */
     public NDArray hiddenStates(long[][] ids, long[][] attentionMask, KvCache cache, NDManager manager) {
-        int width = ids.length == 0 ? 0 : ids[0].length;
-        for (int n = 0; n < ids.length; n++) {
-            if (ids[n].length != width || n >= attentionMask.length || attentionMask[n].length != width) {
-                throw new IllegalArgumentException("row " + n + ": every row of ids and of the attention mask must be " + width + " tokens wide");
-            }
-        }
-        if (attentionMask.length != ids.length) {
-            throw new IllegalArgumentException("ids and attention mask differ in rows: " + ids.length + " against " + attentionMask.length);
-        }
-        checkIds(ids);
+        InputChecks.rows(ids, attentionMask);
+        InputChecks.ids(ids, config.vocabSize());
         return checkedHiddenStates(manager.create(ids), manager.create(attentionMask), cache);
     }
 
@@ -342,7 +334,7 @@ public final class CausalLm implements AutoCloseable {
      * @return the final hidden states and the backward pass into the body
      */
     public Body forward(ModelInput input, NDManager manager) {
-        checkIds(input.ids());
+        InputChecks.ids(input.ids(), config.vocabSize());
         NDArray ids = input.idsArray(manager);
         boolean recording = NoGradient.recording();
         Long dropoutSeed = recording && adapters != null && adapters.trainable() ? adapters.nextPassSeed() : null;
@@ -351,35 +343,6 @@ public final class CausalLm implements AutoCloseable {
             return CheckpointedBody.run(stack, ids, pass);
         }
         return new Body(stack.runScoped(stack.embed(ids), pass));
-    }
-
-    private void checkIds(long[][] ids) {
-        int vocab = config.vocabSize();
-        for (long[] row : ids) {
-            for (long id : row) {
-                if (id < 0 || id >= vocab) {
-                    throw outsideVocabulary(id);
-                }
-            }
-        }
-    }
-
-    private void checkIds(NDArray ids) {
-        if (ids.isEmpty()) {
-            return;
-        }
-        long max = ids.max().toType(DataType.INT64, false).getLong();
-        long min = ids.min().toType(DataType.INT64, false).getLong();
-        int vocab = config.vocabSize();
-        if (max >= vocab || min < 0) {
-            throw outsideVocabulary(max >= vocab ? max : min);
-        }
-    }
-
-    private IllegalArgumentException outsideVocabulary(long id) {
-        int vocab = config.vocabSize();
-        return new IllegalArgumentException("token id " + id + " is outside the model's vocabulary (vocab_size " + vocab + ", ids 0 to " + (vocab - 1)
-                + "): the tokenizer does not belong to this model; use the model's own tokenizer");
     }
 
     /**

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.StreamSupport;
 
 /**
@@ -57,49 +59,33 @@ final class ConfigFields {
     }
 
     int optionalInt(String field, int def) {
+        return optional(field, def, v -> v.isIntegralNumber() && v.canConvertToInt(), "must be an integer or null", JsonNode::asInt);
+    }
+
+    /** An optional field's value, {@code def} when absent or null, else checked by {@code ok}. */
+    private <T> T optional(String field, T def, Predicate<JsonNode> ok, String rule, Function<JsonNode, T> read) {
         JsonNode v = json.get(field);
         if (v == null || v.isNull()) {
             return def;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw error(field, "must be an integer or null", v);
+        if (!ok.test(v)) {
+            throw error(field, rule, v);
         }
-        return v.asInt();
+        return read.apply(v);
     }
 
     /** A finite number, {@code > 0} when {@code positive}, else {@code >= 0}. */
     double number(String field, double def, boolean positive) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) {
-            return def;
-        }
-        double d = v.asDouble();
-        if (!v.isNumber() || !Double.isFinite(d) || (positive ? d <= 0 : d < 0)) {
-            throw error(field, "must be a finite number " + (positive ? "> 0" : ">= 0"), v);
-        }
-        return d;
+        return optional(field, def, v -> v.isNumber() && Double.isFinite(v.asDouble()) && (positive ? v.asDouble() > 0 : v.asDouble() >= 0),
+                "must be a finite number " + (positive ? "> 0" : ">= 0"), JsonNode::asDouble);
     }
 
     boolean bool(String field, boolean def) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) {
-            return def;
-        }
-        if (!v.isBoolean()) {
-            throw error(field, "must be true or false", v);
-        }
-        return v.asBoolean();
+        return optional(field, def, JsonNode::isBoolean, "must be true or false", JsonNode::asBoolean);
     }
 
     String text(String field, String def) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) {
-            return def;
-        }
-        if (!v.isTextual()) {
-            throw error(field, "must be a string", v);
-        }
-        return v.asText();
+        return optional(field, def, JsonNode::isTextual, "must be a string", JsonNode::asText);
     }
 
     private static boolean isId(JsonNode v) {
@@ -108,14 +94,7 @@ final class ConfigFields {
 
     /** A token id, or -1 when absent. */
     int tokenId(String field) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) {
-            return -1;
-        }
-        if (!isId(v)) {
-            throw error(field, "must be a token id (an integer >= 0)", v);
-        }
-        return v.asInt();
+        return optional(field, -1, ConfigFields::isId, "must be a token id (an integer >= 0)", JsonNode::asInt);
     }
 
     /** One token id or a list of them (may be empty). */
