@@ -85,9 +85,8 @@ public final class PairScorer {
      */
     public ScoredPairs pairs(List<TokenizedPair> pairs, int[] keys, Set<LossInput> inputs, NDManager m) {
         PackedBatch batch = pack(pairs);
-        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
-        double[] flops = {3 * forward};
-        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops, forward) : null;
+        double[] flops = new double[1];
+        float[] ref = referenceAndFlops(batch, keys, inputs.contains(LossInput.REFERENCE), m, flops);
         float[][] mismatched = null;
         if (inputs.contains(LossInput.MISMATCHED_PAIRS) && pairs.size() > 1) {
             PackedBatch shifted = mismatchedBatch(pairs);
@@ -113,10 +112,16 @@ public final class PairScorer {
     }
 
     /**
-     * Reference sums, adding a live reference's forward FLOPs ({@code forward}: the batch's
-     * forward FLOPs; the policy's training pass, forward and backward, counts three times them).
+     * The batch's reference sums when {@code wanted} (else null), with the FLOPs the batch needs
+     * so far set in {@code flops[0]}: the policy's training pass (forward and backward, three
+     * times the forward) and a live reference's forward, the forward counted once for both.
      */
-    private float[] reference(PackedBatch batch, int[] keys, NDManager m, double[] flops, double forward) {
+    private float[] referenceAndFlops(PackedBatch batch, int[] keys, boolean wanted, NDManager m, double[] flops) {
+        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
+        flops[0] = 3 * forward;
+        if (!wanted) {
+            return null;
+        }
         if (reference.live()) {
             flops[0] += forward;
         }
@@ -142,9 +147,8 @@ public final class PairScorer {
             throw new IllegalArgumentException("the one-pass head is for losses computed pair by pair from the sums");
         }
         PackedBatch batch = pack(pairs);
-        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
-        double[] flops = {3 * forward};
-        float[] ref = inputs.contains(LossInput.REFERENCE) ? reference(batch, keys, m, flops, forward) : null;
+        double[] flops = new double[1];
+        float[] ref = referenceAndFlops(batch, keys, inputs.contains(LossInput.REFERENCE), m, flops);
         int b = pairs.size();
         int[][] groups = RowLayout.pairGroups(b);
         float[] counts = new float[2 * b];
@@ -172,9 +176,8 @@ public final class PairScorer {
      */
     public ScoredExamples examples(List<TokenizedExample> examples, boolean mismatchedToo, NDManager m) {
         PackedBatch batch = layout.examples(examples);
-        double forward = FlopCount.forward(policy.config(), batch.input(), batch.targets());
-        double[] flops = {3 * forward};
-        float[] ref = reference(batch, null, m, flops, forward);
+        double[] flops = new double[1];
+        float[] ref = referenceAndFlops(batch, null, true, m, flops);
         float[][] mismatched = null;
         if (mismatchedToo && examples.size() > 1) {
             List<long[]> prompts = new ArrayList<>();
