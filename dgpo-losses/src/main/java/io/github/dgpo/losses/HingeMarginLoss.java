@@ -34,7 +34,8 @@ public abstract class HingeMarginLoss extends ScoreDifferenceLoss {
 
     @Override
     protected final NDArray term(NDArray z) {
-        return hinge(z.neg().add(delta));
+        // δ = 0 adds nothing, not even the sign of a zero (a tie keeps max(0, -z) = -0)
+        return hinge(delta == 0 ? z.neg() : z.neg().add(delta));
     }
 
     @Override

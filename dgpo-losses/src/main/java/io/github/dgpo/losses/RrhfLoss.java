@@ -29,8 +29,7 @@ public final class RrhfLoss extends HingeMarginLoss {
     }
 
     private RrhfLoss(double lambda, Hyperparameters hp) {
-        // δ = 0 written -0.0, the exact identity of addition: a tie keeps max(0, -z) = -0
-        super("rrhf", Reduction.AVERAGE, 1, -0.0, hp);
+        super("rrhf", Reduction.AVERAGE, 1, 0, hp);
         this.lambda = lambda;
     }
 
