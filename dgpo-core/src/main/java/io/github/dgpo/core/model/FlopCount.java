@@ -1,7 +1,6 @@
 package io.github.dgpo.core.model;
 
 import io.github.dgpo.core.logprobs.CompletionTargets;
-import java.util.Arrays;
 
 /**
  * The floating-point operations a pass needs, from the architecture: the decoder's linear
@@ -68,7 +67,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long visibleKeys(ModelInput input, int window) {
-        if (window == 0 && Arrays.stream(input.branches()).flatMapToInt(Arrays::stream).allMatch(b -> b >= 0)) {
+        if (window == 0) {
             return visibleKeysWithoutWindow(input);
         }
         long n = 0;

@@ -25,7 +25,7 @@ import java.util.Arrays;
  */
 public record ModelInput(long[][] ids, int[][] positions, int[][] branches, int[] lengths) {
 
-    /** Checks that the arrays agree in shape. */
+    /** Checks that the arrays agree in shape and branches are not negative. */
     public ModelInput {
         if (ids.length != positions.length || ids.length != branches.length || ids.length != lengths.length) {
             throw new IllegalArgumentException("ids, positions, branches and lengths must have one entry per row");
@@ -37,6 +37,11 @@ public record ModelInput(long[][] ids, int[][] positions, int[][] branches, int[
             }
             if (lengths[n] < 0 || lengths[n] > width) {
                 throw new IllegalArgumentException("row " + n + ": length " + lengths[n] + " outside [0, " + width + "]");
+            }
+            for (int b : branches[n]) {
+                if (b < 0) {
+                    throw new IllegalArgumentException("row " + n + ": branch " + b + " is negative (0 is shared, 1, 2, ... are branches)");
+                }
             }
         }
     }

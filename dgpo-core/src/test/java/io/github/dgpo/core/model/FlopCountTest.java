@@ -1,6 +1,7 @@
 package io.github.dgpo.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -43,5 +44,13 @@ class FlopCountTest {
         ModelInput shared = new ModelInput(new long[1][6], new int[][] {{0, 1, 2, 3, 4, 3}}, new int[][] {{0, 0, 0, 1, 1, 2}}, new int[] {6});
         assertEquals(19, FlopCount.visibleKeys(shared, 0));
         assertTrue(FlopCount.visibleKeys(shared, 2) < 19);
+    }
+
+    /** A negative branch would mean nothing to the count (or the mask): the rows refuse it. */
+    @Test
+    void negativeBranchesAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelInput(new long[1][3], new int[][] {{0, 1, 2}}, new int[][] {{0, 1, -1}}, new int[] {3}));
+        assertEquals("row 0: branch -1 is negative (0 is shared, 1, 2, ... are branches)", e.getMessage());
     }
 }
