@@ -138,7 +138,7 @@ final class OnePassHead {
         }
     }
 
-    /** The selected hidden states of some completion tokens, on the leaf's graph. */
+    /** Completion tokens of a group's sequences. */
     private static int groupTokens(int[] group, int[][] tokensOf) {
         int n = 0;
         for (int s : group) {

@@ -295,7 +295,7 @@ public final class CausalLm implements AutoCloseable {
 
     /**
      * {@link #hiddenStates(NDArray, NDArray, KvCache)} from ids on the host, checked there
-     * (generation: no device reduction and read-back per token).
+     * instead of by two device reductions and read-backs (generation, once per token).
      *
      * @param ids new token ids {@code [N][T]}
      * @param attentionMask mask of the new tokens {@code [N][T]}

@@ -37,14 +37,14 @@ final class InputChecks {
 
     /** Ids and attention mask on the host: the same number of rows, all equally wide. */
     static void rows(long[][] ids, long[][] attentionMask) {
-        int width = ids.length == 0 ? 0 : ids[0].length;
-        for (int n = 0; n < ids.length; n++) {
-            if (ids[n].length != width || n >= attentionMask.length || attentionMask[n].length != width) {
-                throw new IllegalArgumentException("row " + n + ": every row of ids and of the attention mask must be " + width + " tokens wide");
-            }
-        }
         if (attentionMask.length != ids.length) {
             throw new IllegalArgumentException("ids and attention mask differ in rows: " + ids.length + " against " + attentionMask.length);
+        }
+        int width = ids.length == 0 ? 0 : ids[0].length;
+        for (int n = 0; n < ids.length; n++) {
+            if (ids[n].length != width || attentionMask[n].length != width) {
+                throw new IllegalArgumentException("row " + n + ": every row of ids and of the attention mask must be " + width + " tokens wide");
+            }
         }
     }
 

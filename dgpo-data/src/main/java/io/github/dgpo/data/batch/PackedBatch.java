@@ -16,11 +16,6 @@ import io.github.dgpo.core.model.ModelInput;
  */
 public record PackedBatch(ModelInput input, CompletionTargets targets, int groups, long logicalTokens) {
 
-    /** @return real tokens the rows hold (fewer than {@link #logicalTokens} when prompts are shared) */
-    public long rowTokens() {
-        return input.tokens();
-    }
-
     /** @return the batch's token counts: logical, in the rows, padded positions, completion tokens */
     public TokenCounts tokenCounts() {
         return new TokenCounts(logicalTokens, input.tokens(), (long) input.rows() * input.width(), targets.size());

@@ -35,7 +35,7 @@ class BatchingTest {
         assertArrayEquals(new long[] {1, 12, 33, 2, 0, 0, 0}, in.ids()[3]);
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6}, in.positions()[0]);
         assertArrayEquals(new int[] {5, 5, 7, 4}, in.lengths());
-        assertEquals(21, batch.rowTokens());
+        assertEquals(21, batch.tokenCounts().rows());
         assertEquals(21, batch.logicalTokens());
         assertEquals(new TokenCounts(21, 21, 4 * 7, 11), batch.tokenCounts(), "4 rows of width 7 hold 28 positions; 2+3+4+2 completion tokens");
         CompletionTargets t = batch.targets();
@@ -59,7 +59,7 @@ class BatchingTest {
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 3, 4, 5, 6}, in.positions()[0], "rejected positions continue from the prompt's end");
         assertArrayEquals(new int[] {0, 0, 0, 1, 1, 2, 2, 2, 2}, in.branches()[0]);
         assertArrayEquals(new int[] {9, 7}, in.lengths());
-        assertEquals(16, batch.rowTokens());
+        assertEquals(16, batch.tokenCounts().rows());
         assertEquals(21, batch.logicalTokens(), "counted as the separate rows hold them");
         assertEquals(new TokenCounts(21, 16, 2 * 9, 11), batch.tokenCounts(), "2 rows of width 9");
         assertEquals(new TokenCounts(42, 37, 46, 22), batch.tokenCounts().plus(RowLayout.separate(0).pairs(List.of(a, b)).tokenCounts()));
